@@ -15,6 +15,7 @@ import java.util.Map;
  * @param ready the Ready condition is True
  * @param phase {@code status.phase}
  * @param terminating {@code metadata.deletionTimestamp} is set
+ * @param unschedulable Pending with condition PodScheduled=False, reason Unschedulable: no node fits
  */
 public record PodInfo(
     PodRef ref,
@@ -26,7 +27,8 @@ public record PodInfo(
     boolean usesEmptyDir,
     boolean ready,
     String phase,
-    boolean terminating) {
+    boolean terminating,
+    boolean unschedulable) {
 
   public PodInfo {
     nodeName = nodeName == null ? "" : nodeName;
