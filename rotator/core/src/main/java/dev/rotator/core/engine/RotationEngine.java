@@ -1,16 +1,704 @@
 package dev.rotator.core.engine;
 
-/** Placeholder replaced by the real engine in the next commit. */
+import dev.rotator.core.model.NodeInfo;
+import dev.rotator.core.model.PdbInfo;
+import dev.rotator.core.model.PodInfo;
+import dev.rotator.core.model.Taint;
+import dev.rotator.core.port.ClusterException;
+import dev.rotator.core.port.EvictionResult;
+import dev.rotator.core.port.ModeState;
+import dev.rotator.core.port.RotationEvent;
+import dev.rotator.provider.CloudException;
+import dev.rotator.provider.NodeGroup;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The rotation engine. One run:
+ *
+ * <ol>
+ *   <li>Read the persisted mode; if FREEZE, do nothing and return FROZEN.
+ *   <li>Select the outdated nodes (the {@link OutdatedSelector}; skip-annotated nodes and nodes the cloud
+ *       provider does not manage are left alone) and order them (NotReady first, then the policy's order).
+ *   <li>Gate, then surge: raise each node group's desired capacity by {@code maxSurge} (within quota headroom),
+ *       and taint every outdated node {@code PreferNoSchedule} so evicted pods land on new nodes.
+ *   <li>Every {@code pollInterval}, until every node is DONE: re-read the mode (a human freeze stops the run
+ *       here), advance every in-flight node one step, and start new nodes while capacity allows. Each node goes
+ *       {@code PENDING → CORDONED (draining) → DRAINED → DELETED → TERMINATED → DONE}; cordon, every eviction,
+ *       node delete and instance terminate are disruptive steps and wait for the gate.
+ * </ol>
+ *
+ * <p>What it never does:
+ *
+ * <ul>
+ *   <li>never deletes a pod: pods leave only through the Eviction API, which enforces PodDisruptionBudgets; a
+ *       refused eviction (429) is retried with jittered backoff until the drain timeout, then the engine
+ *       freezes with DRAIN_TIMEOUT naming the pods and PDBs: a node is never forced;
+ *   <li>never starts a node while that would leave fewer Ready schedulable nodes than at the start minus {@code
+ *       maxUnavailable}, nor more than {@code maxUnavailable + maxSurge} nodes in flight;
+ *   <li>never deletes a Node that still runs pods needing eviction, never terminates an instance before its
+ *       Node is deleted;
+ *   <li>never takes a disruptive step while the gate fails or waits, or after FREEZE was read; on any anomaly
+ *       it persists FREEZE with a reason code and evidence, alerts, and stops. Nodes in flight stay as they are
+ *       (a cordoned node stays cordoned); only a human resumes.
+ * </ul>
+ *
+ * <p>Single-threaded: all cluster and cloud calls happen on the caller's thread; time comes from the injected
+ * clock.
+ */
 public final class RotationEngine {
-  public RotationEngine(Ports ports, RotationPolicy policy, OutdatedSelector selector) {}
+  private static final Logger LOG = LoggerFactory.getLogger(RotationEngine.class);
+  /** Consecutive rounds whose cluster reads failed before the engine gives up with API_UNAVAILABLE. */
+  static final int MAX_FAILED_ROUNDS = 10;
 
-  public void addListener(EngineListener l) {}
+  private final Ports ports;
+  private final RotationPolicy policy;
+  private final OutdatedSelector selector;
+  private final PodClassifier classifier;
+  private final List<EngineListener> listeners = new CopyOnWriteArrayList<>();
 
-  public Plan plan() {
-    throw new UnsupportedOperationException();
+  public RotationEngine(Ports ports, RotationPolicy policy, OutdatedSelector selector) {
+    this.ports = ports;
+    this.policy = policy;
+    this.selector = selector;
+    this.classifier = new PodClassifier(policy);
   }
 
+  public void addListener(EngineListener l) {
+    listeners.add(l);
+  }
+
+  /** What a run would do now: the outdated nodes in order and batches, and what would block each drain. */
+  public Plan plan() {
+    List<NodeInfo> nodes = ports.cluster().nodes();
+    NodeSelection.Result sel = NodeSelection.select(nodes, selector, ports.cloud(), policy);
+    List<PdbInfo> pdbs = ports.cluster().pdbs();
+    int batch = Math.max(1, policy.maxInFlight());
+    List<Plan.PlannedNode> planned = new ArrayList<>();
+    int pos = 0;
+    for (NodeSelection.Candidate c : sel.candidates()) {
+      pos++;
+      List<PodInfo> pods = ports.cluster().podsOnNode(c.node().name());
+      List<String> refused = new ArrayList<>();
+      Set<String> blocking = new java.util.TreeSet<>();
+      int toEvict = 0;
+      for (PodInfo p : pods) {
+        switch (classifier.classify(p)) {
+          case REFUSE -> refused.add(classifier.refusal(p));
+          case EVICT -> {
+            toEvict++;
+            for (PdbInfo pdb : pdbs) {
+              if (pdb.covers(p) && pdb.disruptionsAllowed() < 1 && p.ready()) {
+                blocking.add(pdb.toString());
+              }
+            }
+          }
+          case IGNORE -> {}
+        }
+      }
+      planned.add(
+          new Plan.PlannedNode(
+              pos, (pos - 1) / batch + 1, c.node().name(), c.instance().groupId(), c.node().zone(), c.why(),
+              List.copyOf(blocking), refused, toEvict));
+    }
+    return new Plan(planned, batch, nodes.size(), sel.skipped());
+  }
+
+  /** Runs a rotation until every selected node is done, a freeze, or interruption. */
   public RunResult run(RunOptions options) throws InterruptedException {
-    throw new UnsupportedOperationException();
+    return new Run(options).execute();
+  }
+
+  /** The state of one run. */
+  private final class Run {
+    private final RunOptions options;
+    private final Instant started;
+    private final Random random;
+    private final Backoff evictionBackoff;
+    private final Map<String, NodeTrack> tracks = new LinkedHashMap<>();
+    private final Set<String> initialNodes = new HashSet<>();
+    private final Map<String, Integer> originalDesired = new LinkedHashMap<>();
+    /** Per group: surge instances added and not yet given back by a decrementing terminate. */
+    private final Map<String, Integer> surgeOutstanding = new HashMap<>();
+    /** Per group: replacements the group owes us (surge added + terminations without decrement). */
+    private final Map<String, Integer> expectedNew = new HashMap<>();
+    private int baselineAvailable;
+    private int started_;
+    private int failedRounds;
+    private boolean dirty = true;
+    /** Gate decision for the current round, evaluated lazily before its first disruptive step. */
+    private GateDecision roundGate;
+    private Map<String, NodeInfo> current = Map.of();
+
+    Run(RunOptions options) {
+      this.options = options;
+      this.started = ports.clock().now();
+      this.random = new Random(options.runId().hashCode());
+      this.evictionBackoff =
+          new Backoff(policy.evictionBackoffInitial(), policy.evictionBackoffMax(), random);
+    }
+
+    RunResult execute() throws InterruptedException {
+      ModeState mode;
+      try {
+        mode = ports.store().mode();
+      } catch (RuntimeException e) {
+        // An unreadable mode must read as "frozen": fail closed.
+        return result(
+            RunResult.Outcome.FROZEN, ReasonCode.API_UNAVAILABLE,
+            "cannot read the persisted mode, refusing to rotate: " + e.getMessage(), List.of());
+      }
+      if (mode.frozen()) {
+        return result(
+            RunResult.Outcome.FROZEN, reasonOf(mode),
+            "rotator is frozen (" + mode.reason() + " by " + mode.by() + " at " + mode.at() + "): " + mode.message()
+                + "; run 'rotator resume' after checking the runbook",
+            mode.evidence());
+      }
+      List<NodeInfo> nodes = ports.cluster().nodes();
+      NodeSelection.Result sel = NodeSelection.select(nodes, selector, ports.cloud(), policy);
+      for (String s : sel.skipped()) {
+        info("", "skipped " + s);
+      }
+      if (sel.candidates().isEmpty()) {
+        return result(RunResult.Outcome.NOTHING_TO_DO, null, "no outdated node", List.of());
+      }
+      Instant now = ports.clock().now();
+      for (NodeInfo n : nodes) {
+        initialNodes.add(n.name());
+        if (n.available()) {
+          baselineAvailable++;
+        }
+      }
+      for (NodeSelection.Candidate c : sel.candidates()) {
+        tracks.put(c.node().name(), new NodeTrack(c.node().name(), c.instance(), c.why(), c.node().available(), now));
+      }
+      if (options.dryRun()) {
+        return result(
+            RunResult.Outcome.COMPLETED, null, "dry run: " + tracks.size() + " node(s) would rotate, nothing changed",
+            List.of());
+      }
+      ports.notifier().notify(event(RotationEvent.Type.STARTED, "", null,
+          "rotating " + tracks.size() + " outdated node(s) of " + nodes.size() + "; maxUnavailable="
+              + policy.maxUnavailable() + " maxSurge=" + policy.maxSurge(), List.of()));
+      try {
+        try {
+          prepare();
+          loop();
+        } catch (FreezeSignal f) {
+          return freeze(f);
+        } catch (ClusterException e) {
+          return freeze(new FreezeSignal(ReasonCode.API_UNAVAILABLE, "Kubernetes API: " + e.getMessage(), List.of()));
+        }
+        String msg = summary();
+        ports.notifier().notify(event(RotationEvent.Type.FINISHED, "", null, msg, List.of()));
+        return result(RunResult.Outcome.COMPLETED, null, msg, List.of());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return result(RunResult.Outcome.INTERRUPTED, null,
+            "interrupted; nodes in flight were left as they are (see status)", List.of());
+      } finally {
+        for (NodeTrack t : tracks.values()) {
+          t.closeWatch();
+        }
+        saveProgress(true);
+      }
+    }
+
+    /** Surge and taint, once, before the first node. */
+    private void prepare() throws FreezeSignal, InterruptedException {
+      awaitGate("surge and taint outdated nodes");
+      Map<String, Integer> perGroup = new LinkedHashMap<>();
+      for (NodeTrack t : tracks.values()) {
+        perGroup.merge(t.instance.groupId(), 1, Integer::sum);
+      }
+      if (policy.maxSurge() > 0) {
+        for (var e : perGroup.entrySet()) {
+          surge(e.getKey(), Math.min(policy.maxSurge(), e.getValue()));
+        }
+      }
+      if (policy.taintOutdated()) {
+        for (NodeTrack t : tracks.values()) {
+          try {
+            ports.cluster().addTaint(t.node, new Taint(RotationPolicy.OUTDATED_TAINT, "true", "PreferNoSchedule"));
+          } catch (ClusterException e) {
+            if (e.kind() == ClusterException.Kind.PERMANENT) {
+              throw e;
+            }
+            // The taint only avoids pods moving twice; a node we cannot taint now is still safe to rotate.
+            info(t.node, "could not taint: " + e.getMessage());
+          }
+        }
+      }
+    }
+
+    private void surge(String group, int wanted) throws FreezeSignal {
+      try {
+        NodeGroup g = ports.cloud().nodeGroup(group);
+        int n = Math.min(wanted, Math.max(0, ports.cloud().headroom(group)));
+        if (n < wanted) {
+          info("", "group " + group + ": quota/max-size headroom allows a surge of " + n + " instead of " + wanted);
+        }
+        if (n == 0) {
+          return;
+        }
+        originalDesired.put(group, g.desired());
+        dirty = true;
+        saveProgress(false);
+        ports.cloud().setDesiredCapacity(group, g.desired() + n);
+        surgeOutstanding.put(group, n);
+        expectedNew.merge(group, n, Integer::sum);
+        info("", "group " + group + ": surged desired capacity " + g.desired() + " -> " + (g.desired() + n));
+      } catch (CloudException e) {
+        throw cloudFreeze("surge of group " + group, e);
+      }
+    }
+
+    private void loop() throws FreezeSignal, InterruptedException {
+      while (true) {
+        if (Thread.currentThread().isInterrupted()) {
+          throw new InterruptedException();
+        }
+        roundGate = null;
+        if (!readRound()) {
+          ports.clock().sleep(policy.pollInterval());
+          continue;
+        }
+        for (NodeTrack t : tracks.values()) {
+          if (t.state.inFlight()) {
+            advance(t);
+          }
+        }
+        startNodes();
+        saveProgress(false);
+        List<NodeProgress> snapshot = tracks.values().stream().map(NodeTrack::progress).toList();
+        for (EngineListener l : listeners) {
+          l.onRound(snapshot);
+        }
+        if (tracks.values().stream().allMatch(t -> t.state.terminal() || (budgetUsed() && t.state == NodeState.PENDING))) {
+          return;
+        }
+        ports.clock().sleep(policy.pollInterval());
+      }
+    }
+
+    /** Reads the mode and the nodes; false when the API failed this round (retried next round). */
+    private boolean readRound() throws FreezeSignal {
+      try {
+        ModeState mode = ports.store().mode();
+        if (mode.frozen()) {
+          throw new FreezeSignal(reasonOf(mode), "frozen by " + mode.by() + ": " + mode.message(), mode.evidence());
+        }
+        current = new HashMap<>();
+        for (NodeInfo n : ports.cluster().nodes()) {
+          current.put(n.name(), n);
+        }
+        failedRounds = 0;
+        return true;
+      } catch (ClusterException e) {
+        if (e.kind() == ClusterException.Kind.PERMANENT || ++failedRounds >= MAX_FAILED_ROUNDS) {
+          throw new FreezeSignal(ReasonCode.API_UNAVAILABLE,
+              "Kubernetes API failing for " + failedRounds + " round(s): " + e.getMessage(), List.of(e.getMessage()));
+        }
+        info("", "API read failed (" + failedRounds + "/" + MAX_FAILED_ROUNDS + "), retrying: " + e.getMessage());
+        return false;
+      } catch (RuntimeException e) {
+        // The state store may throw anything its client throws; an unreadable mode is a frozen mode.
+        if (++failedRounds >= MAX_FAILED_ROUNDS) {
+          throw new FreezeSignal(ReasonCode.API_UNAVAILABLE, "cannot read state: " + e.getMessage(), List.of());
+        }
+        return false;
+      }
+    }
+
+    private boolean budgetUsed() {
+      int limit = policy.maxNodesPerRun() > 0 ? policy.maxNodesPerRun() : Integer.MAX_VALUE;
+      if (options.once()) {
+        limit = Math.min(limit, Math.max(1, policy.maxInFlight()));
+      }
+      return started_ >= limit;
+    }
+
+    private void startNodes() throws FreezeSignal, InterruptedException {
+      for (NodeTrack t : tracks.values()) {
+        if (t.state != NodeState.PENDING) {
+          continue;
+        }
+        if (budgetUsed()) {
+          return;
+        }
+        long inFlight = tracks.values().stream().filter(x -> x.state.inFlight()).count();
+        if (inFlight >= policy.maxInFlight()) {
+          return;
+        }
+        NodeInfo live = current.get(t.node);
+        if (live == null) {
+          transition(t, NodeState.FAILED, "node disappeared before rotator started it");
+          continue;
+        }
+        long available = current.values().stream().filter(NodeInfo::available).count();
+        long afterCordon = available - (live.available() ? 1 : 0);
+        if (afterCordon < baselineAvailable - policy.maxUnavailable()) {
+          t.detail = "waiting for capacity: " + available + " Ready schedulable node(s), floor "
+              + (baselineAvailable - policy.maxUnavailable());
+          return;
+        }
+        List<PodInfo> pods = ports.cluster().podsOnNode(t.node);
+        List<String> refused = pods.stream()
+            .filter(p -> classifier.classify(p) == PodClassifier.Kind.REFUSE)
+            .map(classifier::refusal)
+            .toList();
+        if (!refused.isEmpty()) {
+          throw new FreezeSignal(ReasonCode.DRAIN_REFUSED,
+              "node " + t.node + " runs " + refused.size() + " pod(s) the policy forbids evicting; node left untouched",
+              refused);
+        }
+        if (!gateAllows("cordon " + t.node)) {
+          return;
+        }
+        try {
+          ports.cluster().cordon(t.node);
+        } catch (ClusterException e) {
+          if (e.kind() == ClusterException.Kind.NOT_FOUND) {
+            transition(t, NodeState.FAILED, "node disappeared before rotator cordoned it");
+            continue;
+          }
+          throw e;
+        }
+        started_++;
+        t.watch = ports.cluster().watchPodsOnNode(t.node);
+        t.drainStarted = ports.clock().now();
+        transition(t, NodeState.CORDONED, "cordoned; draining");
+        // The node is no longer available: account for it before considering the next one this round.
+        current.put(t.node, new NodeInfo(live.name(), live.labels(), live.annotations(), live.kubeletVersion(),
+            live.providerId(), live.ready(), true, live.created(), live.taints()));
+      }
+    }
+
+    private void advance(NodeTrack t) throws FreezeSignal, InterruptedException {
+      Instant now = ports.clock().now();
+      switch (t.state) {
+        case CORDONED -> drain(t, now);
+        case DRAINED -> {
+          if (now.isBefore(t.notBefore) || !gateAllows("delete node " + t.node)) {
+            return;
+          }
+          try {
+            ports.cluster().deleteNode(t.node);
+            t.stepFailures = 0;
+            transition(t, NodeState.DELETED, "Node object deleted; terminating instance " + t.instance.instanceId());
+          } catch (ClusterException e) {
+            stepFailed(t, "delete node", e);
+            return;
+          }
+          terminate(t);
+        }
+        case DELETED -> terminate(t);
+        case TERMINATED -> awaitReplacement(t, now);
+        default -> {}
+      }
+    }
+
+    private void drain(NodeTrack t, Instant now) throws FreezeSignal {
+      if (!current.containsKey(t.node)) {
+        // Someone else deleted the Node mid-drain; its pods are gone with it. The instance still needs to go.
+        t.closeWatch();
+        transition(t, NodeState.DELETED, "Node deleted by someone else during drain");
+        return;
+      }
+      if (!t.watch.synced()) {
+        return;
+      }
+      List<PodInfo> remaining = new ArrayList<>();
+      List<String> refused = new ArrayList<>();
+      for (PodInfo p : t.watch.pods()) {
+        switch (classifier.classify(p)) {
+          case IGNORE -> {}
+          case REFUSE -> refused.add(classifier.refusal(p));
+          case EVICT -> remaining.add(p);
+        }
+      }
+      if (!refused.isEmpty()) {
+        throw new FreezeSignal(ReasonCode.DRAIN_REFUSED,
+            "node " + t.node + " (cordoned) got pod(s) the policy forbids evicting", refused);
+      }
+      if (remaining.isEmpty()) {
+        t.closeWatch();
+        transition(t, NodeState.DRAINED, "drained in " + seconds(Duration.between(t.drainStarted, now)));
+        return;
+      }
+      if (Duration.between(t.drainStarted, now).compareTo(policy.drainTimeout()) > 0) {
+        throw drainTimeout(t, remaining);
+      }
+      int blocked = 0;
+      for (PodInfo p : remaining) {
+        if (p.terminating()) {
+          continue;
+        }
+        Instant next = t.nextEviction.getOrDefault(p.ref(), Instant.MIN);
+        if (now.isBefore(next)) {
+          blocked++;
+          continue;
+        }
+        if (!gateAllows("evict " + p.ref() + " from " + t.node)) {
+          return;
+        }
+        EvictionResult r = ports.cluster().evict(p.ref());
+        switch (r.outcome()) {
+          case EVICTED, GONE -> {
+            t.evictionAttempts.remove(p.ref());
+            t.nextEviction.remove(p.ref());
+            t.blockedBy.remove(p.ref());
+          }
+          case BLOCKED, FAILED -> {
+            blocked++;
+            int attempt = t.evictionAttempts.merge(p.ref(), 1, Integer::sum);
+            Duration wait = evictionBackoff.after(attempt);
+            if (r.retryAfter() != null && r.retryAfter().compareTo(wait) > 0) {
+              wait = r.retryAfter();
+            }
+            t.nextEviction.put(p.ref(), now.plus(wait));
+            List<String> by = r.outcome() == EvictionResult.Outcome.BLOCKED
+                ? (r.blockingPdbs().isEmpty() ? List.of("a PodDisruptionBudget") : r.blockingPdbs())
+                : List.of("error: " + r.message());
+            t.blockedBy.put(p.ref(), by);
+            if (attempt == 1 || attempt % 10 == 0) {
+              info(t.node, "eviction of " + p.ref() + " " + r.outcome() + " by " + by + " (attempt " + attempt
+                  + ", next in " + seconds(wait) + ")");
+            }
+          }
+        }
+      }
+      t.detail = "draining: " + remaining.size() + " pod(s) left" + (blocked > 0 ? ", " + blocked + " waiting on PDB/backoff" : "");
+    }
+
+    private FreezeSignal drainTimeout(NodeTrack t, List<PodInfo> remaining) {
+      List<PdbInfo> pdbs;
+      try {
+        pdbs = ports.cluster().pdbs();
+      } catch (ClusterException e) {
+        pdbs = List.of();
+      }
+      List<String> evidence = new ArrayList<>();
+      for (PodInfo p : remaining) {
+        StringBuilder line = new StringBuilder("pod " + p.ref() + (p.terminating() ? " (terminating)" : ""));
+        List<PdbInfo> covering = pdbs.stream().filter(pdb -> pdb.covers(p)).toList();
+        for (PdbInfo pdb : covering) {
+          line.append(" blocked by PDB ").append(pdb).append(" (healthy ").append(pdb.currentHealthy())
+              .append(", needs ").append(pdb.desiredHealthy()).append(", disruptionsAllowed ")
+              .append(pdb.disruptionsAllowed()).append(')');
+        }
+        if (covering.isEmpty() && t.blockedBy.containsKey(p.ref())) {
+          line.append(" last refused by ").append(t.blockedBy.get(p.ref()));
+        }
+        evidence.add(line.toString());
+      }
+      return new FreezeSignal(ReasonCode.DRAIN_TIMEOUT,
+          "drain of " + t.node + " did not finish within " + seconds(policy.drainTimeout()) + "; "
+              + remaining.size() + " pod(s) left; the node stays cordoned and was not forced",
+          evidence);
+    }
+
+    private void terminate(NodeTrack t) throws FreezeSignal {
+      Instant now = ports.clock().now();
+      if (now.isBefore(t.notBefore) || !gateAllows("terminate instance " + t.instance.instanceId())) {
+        return;
+      }
+      String group = t.instance.groupId();
+      int outstanding = surgeOutstanding.getOrDefault(group, 0);
+      long notYetTerminated = tracks.values().stream()
+          .filter(x -> x.instance.groupId().equals(group))
+          .filter(x -> x.state == NodeState.PENDING && !budgetUsed()
+              || x.state.inFlight() && x.state != NodeState.TERMINATED)
+          .count();
+      // The last `surge` nodes of a group give the surge back: terminate them with desired-1, so the group
+      // ends at its original size without ever removing a node that runs pods.
+      boolean decrement = outstanding > 0 && notYetTerminated <= outstanding;
+      try {
+        ports.cloud().terminate(t.instance, decrement);
+      } catch (CloudException e) {
+        if (e.kind() == CloudException.Kind.RETRYABLE) {
+          t.stepFailures++;
+          t.notBefore = now.plus(evictionBackoff.after(t.stepFailures));
+          info(t.node, "terminate failed (retrying): " + e.getMessage());
+          if (Duration.between(t.since, now).compareTo(policy.replacementTimeout()) > 0) {
+            throw cloudFreeze("terminate " + t.instance.instanceId(), e);
+          }
+          return;
+        }
+        throw cloudFreeze("terminate " + t.instance.instanceId(), e);
+      }
+      t.stepFailures = 0;
+      t.terminatedWithDecrement = decrement;
+      if (decrement) {
+        surgeOutstanding.put(group, outstanding - 1);
+      } else {
+        expectedNew.merge(group, 1, Integer::sum);
+      }
+      transition(t, NodeState.TERMINATED, decrement
+          ? "instance terminated (desired capacity decremented: surge given back)"
+          : "instance terminated; waiting for its replacement to be Ready");
+    }
+
+    private void awaitReplacement(NodeTrack t, Instant now) throws FreezeSignal {
+      String group = t.instance.groupId();
+      int expected = expectedNew.getOrDefault(group, 0);
+      long ready = current.values().stream()
+          .filter(n -> !initialNodes.contains(n.name()) && n.ready())
+          .filter(n -> ports.cloud().instanceOf(n.providerId()).map(r -> r.groupId().equals(group)).orElse(false))
+          .count();
+      if (ready >= expected) {
+        transition(t, NodeState.DONE, "replaced (" + ready + " new Ready node(s) in " + group + ")");
+        ports.notifier().notify(event(RotationEvent.Type.NODE_DONE, t.node, null, "node rotated", List.of()));
+        return;
+      }
+      t.detail = "waiting for replacement: " + ready + "/" + expected + " new node(s) Ready in " + group;
+      if (Duration.between(t.since, now).compareTo(policy.replacementTimeout()) > 0) {
+        throw new FreezeSignal(ReasonCode.REPLACEMENT_NOT_READY,
+            "replacement capacity for " + t.node + " not Ready within " + seconds(policy.replacementTimeout()),
+            List.of("group " + group + ": " + ready + " new Ready node(s), " + expected + " expected"));
+      }
+    }
+
+    /** Evaluates the gate once per round, lazily; PASS lets disruptive steps go on this round. */
+    private boolean gateAllows(String step) throws FreezeSignal {
+      if (roundGate == null) {
+        roundGate = ports.gate().evaluate(step);
+        if (roundGate.verdict() == GateDecision.Verdict.FAIL) {
+          ReasonCode reason = roundGate.reason() == null ? ReasonCode.CLUSTER_UNHEALTHY : roundGate.reason();
+          throw new FreezeSignal(reason, "health gate failed before: " + step, roundGate.evidence());
+        }
+        if (roundGate.verdict() == GateDecision.Verdict.WAIT) {
+          info("", "gate not yet passed enough consecutive times; holding: " + step);
+        }
+      }
+      return roundGate.verdict() == GateDecision.Verdict.PASS;
+    }
+
+    /** Before the run's first disruptive step: waits (bounded) until the gate passes or fails. */
+    private void awaitGate(String step) throws FreezeSignal, InterruptedException {
+      for (int i = 0; i < 100; i++) {
+        roundGate = null;
+        if (gateAllows(step)) {
+          return;
+        }
+        ports.clock().sleep(policy.pollInterval());
+      }
+      throw new FreezeSignal(ReasonCode.CLUSTER_UNHEALTHY, "health gate never passed before: " + step, List.of());
+    }
+
+    private void stepFailed(NodeTrack t, String step, ClusterException e) throws FreezeSignal {
+      if (e.kind() == ClusterException.Kind.PERMANENT) {
+        throw new FreezeSignal(ReasonCode.API_UNAVAILABLE, step + " " + t.node + " refused: " + e.getMessage(),
+            List.of(e.getMessage()));
+      }
+      t.stepFailures++;
+      t.notBefore = ports.clock().now().plus(evictionBackoff.after(t.stepFailures));
+      info(t.node, step + " failed (attempt " + t.stepFailures + "), retrying: " + e.getMessage());
+      if (t.stepFailures >= MAX_FAILED_ROUNDS) {
+        throw new FreezeSignal(ReasonCode.API_UNAVAILABLE, step + " " + t.node + " kept failing: " + e.getMessage(),
+            List.of(e.getMessage()));
+      }
+    }
+
+    private FreezeSignal cloudFreeze(String what, CloudException e) {
+      ReasonCode code = e.kind() == CloudException.Kind.QUOTA ? ReasonCode.CLOUD_QUOTA : ReasonCode.CLOUD_ERROR;
+      return new FreezeSignal(code, what + " failed at provider " + ports.cloud().name() + ": " + e.getMessage(),
+          List.of(e.kind() + ": " + e.getMessage()));
+    }
+
+    private RunResult freeze(FreezeSignal f) {
+      String by = "rotator";
+      ModeState persisted = null;
+      String message = f.getMessage();
+      try {
+        persisted = ports.store().freeze(f.reason.name(), f.getMessage(), f.evidence, by);
+      } catch (RuntimeException e) {
+        message = message + " (could not persist the freeze: " + e.getMessage() + ")";
+        LOG.error("run={} could not persist freeze {}: {}", options.runId(), f.reason, e.toString());
+      }
+      boolean ours = persisted == null || persisted.reason().equals(f.reason.name()) && by.equals(persisted.by());
+      if (ours) {
+        ports.notifier().notify(event(RotationEvent.Type.FROZEN, "", f.reason, message, f.evidence));
+      }
+      return result(RunResult.Outcome.FROZEN, f.reason, message, f.evidence);
+    }
+
+    private void transition(NodeTrack t, NodeState to, String detail) {
+      t.state = to;
+      t.since = ports.clock().now();
+      t.detail = detail;
+      dirty = true;
+      LOG.info("run={} node={} state={} {}", options.runId(), t.node, to, detail);
+      NodeProgress p = t.progress();
+      for (EngineListener l : listeners) {
+        l.onTransition(p);
+      }
+    }
+
+    private void info(String node, String message) {
+      LOG.info("run={}{} {}", options.runId(), node.isEmpty() ? "" : " node=" + node, message);
+      for (EngineListener l : listeners) {
+        l.onInfo(node, message);
+      }
+    }
+
+    private void saveProgress(boolean finalSave) {
+      if (!dirty && !finalSave) {
+        return;
+      }
+      try {
+        ports.store().saveProgress(new RotationProgress(options.runId(), started, ports.clock().now(),
+            finalSave ? "ENDED" : "RUNNING", originalDesired,
+            tracks.values().stream().map(NodeTrack::progress).toList()));
+        dirty = false;
+      } catch (RuntimeException e) {
+        // Progress is informational in this version (the live cluster is re-derived every run); keep rotating.
+        LOG.warn("run={} could not save progress: {}", options.runId(), e.toString());
+      }
+    }
+
+    private String summary() {
+      long done = tracks.values().stream().filter(t -> t.state == NodeState.DONE).count();
+      long failed = tracks.values().stream().filter(t -> t.state == NodeState.FAILED).count();
+      long left = tracks.values().stream().filter(t -> t.state == NodeState.PENDING).count();
+      return done + " node(s) rotated" + (failed > 0 ? ", " + failed + " failed" : "")
+          + (left > 0 ? ", " + left + " left for the next run" : "") + " in "
+          + seconds(Duration.between(started, ports.clock().now()));
+    }
+
+    private RotationEvent event(RotationEvent.Type type, String node, ReasonCode reason, String msg, List<String> ev) {
+      return new RotationEvent(type, options.runId(), node, reason == null ? "" : reason.name(), msg, ev,
+          ports.clock().now());
+    }
+
+    private RunResult result(RunResult.Outcome o, ReasonCode reason, String msg, List<String> evidence) {
+      return new RunResult(o, reason, msg, evidence,
+          tracks.values().stream().map(NodeTrack::progress).toList(),
+          Duration.between(started, ports.clock().now()));
+    }
+  }
+
+  private static ReasonCode reasonOf(ModeState mode) {
+    try {
+      return ReasonCode.valueOf(mode.reason());
+    } catch (IllegalArgumentException e) {
+      return ReasonCode.MANUAL;
+    }
+  }
+
+  private static String seconds(Duration d) {
+    return d.toSeconds() + "s";
   }
 }

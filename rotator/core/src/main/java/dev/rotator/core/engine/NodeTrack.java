@@ -1,0 +1,50 @@
+package dev.rotator.core.engine;
+
+import dev.rotator.core.model.PodRef;
+import dev.rotator.core.port.PodWatch;
+import dev.rotator.provider.InstanceRef;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The engine's mutable record of one node during a run. Only the engine's thread touches it. */
+final class NodeTrack {
+  final String node;
+  final InstanceRef instance;
+  final String why;
+  final boolean wasAvailable;
+  NodeState state = NodeState.PENDING;
+  Instant since;
+  String detail = "";
+  PodWatch watch;
+  Instant drainStarted;
+  /** Earliest time the next attempt of a failed step (terminate, delete) may run. */
+  Instant notBefore = Instant.MIN;
+  int stepFailures;
+  boolean terminatedWithDecrement;
+  /** Per pod: consecutive failed eviction attempts, next allowed attempt, and what blocked it. */
+  final Map<PodRef, Integer> evictionAttempts = new HashMap<>();
+  final Map<PodRef, Instant> nextEviction = new HashMap<>();
+  final Map<PodRef, List<String>> blockedBy = new HashMap<>();
+
+  NodeTrack(String node, InstanceRef instance, String why, boolean wasAvailable, Instant now) {
+    this.node = node;
+    this.instance = instance;
+    this.why = why;
+    this.wasAvailable = wasAvailable;
+    this.since = now;
+    this.detail = why;
+  }
+
+  NodeProgress progress() {
+    return new NodeProgress(node, instance.groupId(), instance.instanceId(), instance.zone(), state, since, detail);
+  }
+
+  void closeWatch() {
+    if (watch != null) {
+      watch.close();
+      watch = null;
+    }
+  }
+}

@@ -1,0 +1,325 @@
+package dev.rotator.core.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.rotator.core.model.NodeInfo;
+import dev.rotator.core.model.OwnerKind;
+import dev.rotator.core.model.PodInfo;
+import dev.rotator.core.model.PodRef;
+import dev.rotator.core.port.CheckResult;
+import dev.rotator.core.port.ClusterException;
+import dev.rotator.core.port.EvictionResult;
+import dev.rotator.core.port.Mode;
+import dev.rotator.core.port.RotationEvent;
+import dev.rotator.provider.CloudException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+class RotationEngineTest {
+
+  private static RunOptions opts() {
+    return RunOptions.defaults("test-run");
+  }
+
+  @Test
+  @DisplayName("rotates every outdated node through cordon, evict, delete, terminate and replacement, in that order")
+  void rotatesAll() throws Exception {
+    TestWorld w = new TestWorld().nodes(6).deployment("shop", "web", 6, "1", null);
+    w.addNode("current-0", "v1.31.0", "zone-a", true, Instant.parse("2025-06-01T00:00:00Z"));
+    w.desired++;
+    RunResult r = w.engine(TestWorld.policy(1, 1), Gate.open()).run(opts());
+
+    assertEquals(RunResult.Outcome.COMPLETED, r.outcome(), r.message());
+    assertEquals(6, r.count(NodeState.DONE));
+    assertTrue(w.cluster.node("current-0").isPresent(), "a current node is never touched");
+    assertTrue(w.cluster.calls().stream().noneMatch(c -> c.contains("current-0")));
+    for (int i = 0; i < 6; i++) {
+      List<String> calls = w.cluster.calls();
+      String n = "old-" + i;
+      int cordon = calls.indexOf("cordon " + n);
+      int delete = calls.indexOf("delete node " + n);
+      assertTrue(cordon >= 0 && delete > cordon, n + ": cordon before delete " + calls);
+      assertTrue(w.cloudCalls.stream().anyMatch(c -> c.startsWith("terminate " + n)), n + " terminated");
+    }
+    assertEquals(7, w.desired, "the group ends at its original size after the surge");
+    assertEquals(1, w.notifier.ofType(RotationEvent.Type.FINISHED).size());
+    assertEquals(Mode.ROTATE, w.store.mode().mode());
+  }
+
+  @Test
+  @DisplayName("never has more nodes unavailable than maxUnavailable, counted on Ready schedulable capacity")
+  void maxUnavailableNeverExceeded() throws Exception {
+    for (int maxUnavailable = 1; maxUnavailable <= 3; maxUnavailable++) {
+      TestWorld w = new TestWorld().nodes(9).deployment("a", "x", 9, "3", null);
+      RunResult r = w.engine(TestWorld.policy(maxUnavailable, 0), Gate.open()).run(opts());
+      assertEquals(RunResult.Outcome.COMPLETED, r.outcome(), r.message());
+      assertTrue(w.maxUnavailableSeen <= maxUnavailable,
+          "saw " + w.maxUnavailableSeen + " unavailable with maxUnavailable " + maxUnavailable);
+      assertTrue(w.maxUnavailableSeen >= 1, "the world's counter works");
+    }
+  }
+
+  @Test
+  @DisplayName("with maxUnavailable 0 and a surge, capacity never drops below the start and the surge is given back")
+  void surgeOnly() throws Exception {
+    TestWorld w = new TestWorld().nodes(4).deployment("a", "x", 4, "1", null);
+    RunResult r = w.engine(TestWorld.policy(0, 1), Gate.open()).run(opts());
+    assertEquals(RunResult.Outcome.COMPLETED, r.outcome(), r.message());
+    assertEquals(0, w.maxUnavailableSeen);
+    assertEquals("desired 5", w.cloudCalls.get(0));
+    assertTrue(w.cloudCalls.get(w.cloudCalls.size() - 1).endsWith("decrement"), w.cloudCalls.toString());
+    assertEquals(4, w.desired);
+  }
+
+  @Test
+  @DisplayName("a frozen cluster is not touched at all")
+  void frozenAtStart() throws Exception {
+    TestWorld w = new TestWorld().nodes(3);
+    w.store.freeze("MANUAL", "maintenance", List.of(), "cli:alice");
+    RunResult r = w.engine(TestWorld.policy(1, 1), Gate.open()).run(opts());
+    assertEquals(RunResult.Outcome.FROZEN, r.outcome());
+    assertEquals(ReasonCode.MANUAL, r.reason());
+    assertTrue(w.cluster.calls().isEmpty());
+    assertTrue(w.cloudCalls.isEmpty());
+  }
+
+  @Test
+  @DisplayName("a freeze set by a human mid-run stops every new disruptive action at the next round")
+  void humanFreezeMidRun() throws Exception {
+    TestWorld w = new TestWorld().nodes(6).deployment("a", "x", 6, "1", null);
+    AtomicInteger callsAtFreeze = new AtomicInteger(-1);
+    w.clock.onAdvance(now -> {
+      if (callsAtFreeze.get() < 0 && w.cluster.calls().stream().anyMatch(c -> c.startsWith("delete node"))) {
+        w.store.freeze("MANUAL", "stop", List.of(), "cli:bob");
+        callsAtFreeze.set(w.cluster.calls().size() + w.cloudCalls.size());
+      }
+    });
+    RunResult r = w.engine(TestWorld.policy(1, 0), Gate.open()).run(opts());
+    assertEquals(RunResult.Outcome.FROZEN, r.outcome());
+    assertEquals(callsAtFreeze.get(), w.cluster.calls().size() + w.cloudCalls.size(),
+        "no call after the freeze was set");
+    assertEquals("cli:bob", w.store.mode().by(), "the human's freeze is kept, not overwritten");
+    assertTrue(w.notifier.ofType(RotationEvent.Type.FROZEN).isEmpty(), "a human freeze is not re-alerted as ours");
+  }
+
+  @Test
+  @DisplayName("a failing gate freezes with the check's reason and evidence before anything is disrupted")
+  void gateFails() throws Exception {
+    TestWorld w = new TestWorld().nodes(3);
+    Gate failing = step -> new GateDecision(GateDecision.Verdict.FAIL, ReasonCode.ETCD_QUORUM,
+        List.of(CheckResult.unhealthy("etcd", "1/3 members healthy", Map.of("healthy", "1"))));
+    RunResult r = w.engine(TestWorld.policy(1, 1), failing).run(opts());
+    assertEquals(RunResult.Outcome.FROZEN, r.outcome());
+    assertEquals(ReasonCode.ETCD_QUORUM, r.reason());
+    assertTrue(r.evidence().get(0).contains("1/3 members healthy"), r.evidence().toString());
+    assertTrue(w.cluster.calls().isEmpty());
+    assertTrue(w.cloudCalls.isEmpty());
+    assertEquals("ETCD_QUORUM", w.store.mode().reason());
+    RotationEvent alert = w.notifier.ofType(RotationEvent.Type.FROZEN).get(0);
+    assertEquals("ETCD_QUORUM", alert.reason());
+  }
+
+  @Test
+  @DisplayName("the composite gate fails closed on a check that throws or hangs, and needs consecutive passes")
+  void compositeGate() {
+    dev.rotator.core.port.HealthCheck ok = check("ok", () -> CheckResult.healthy("ok", "", Map.of()));
+    dev.rotator.core.port.HealthCheck boom = check("boom", () -> {
+      throw new IllegalStateException("unreachable");
+    });
+    dev.rotator.core.port.HealthCheck slow = check("slow", () -> {
+      try {
+        Thread.sleep(5_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return CheckResult.healthy("slow", "", Map.of());
+    });
+    try (CompositeGate g = new CompositeGate(List.of(ok), 2, Duration.ofMillis(200))) {
+      assertEquals(GateDecision.Verdict.WAIT, g.evaluate("x").verdict());
+      assertEquals(GateDecision.Verdict.PASS, g.evaluate("x").verdict());
+    }
+    try (CompositeGate g = new CompositeGate(List.of(ok, boom), 1, Duration.ofMillis(200))) {
+      GateDecision d = g.evaluate("x");
+      assertEquals(GateDecision.Verdict.FAIL, d.verdict());
+      assertEquals(CheckResult.Status.UNKNOWN, d.results().get(1).status());
+    }
+    try (CompositeGate g = new CompositeGate(List.of(slow), 1, Duration.ofMillis(100))) {
+      GateDecision d = g.evaluate("x");
+      assertEquals(GateDecision.Verdict.FAIL, d.verdict());
+      assertTrue(d.evidence().get(0).contains("no answer within"), d.evidence().toString());
+    }
+  }
+
+  private static dev.rotator.core.port.HealthCheck check(String name, java.util.function.Supplier<CheckResult> s) {
+    return new dev.rotator.core.port.HealthCheck() {
+      @Override
+      public String name() {
+        return name;
+      }
+
+      @Override
+      public ReasonCode reasonCode() {
+        return ReasonCode.CLUSTER_UNHEALTHY;
+      }
+
+      @Override
+      public CheckResult check() {
+        return s.get();
+      }
+    };
+  }
+
+  @Test
+  @DisplayName("a PDB that never allows a disruption ends in DRAIN_TIMEOUT naming pod and PDB, node not forced")
+  void drainTimeout() throws Exception {
+    TestWorld w = new TestWorld().nodes(3).deployment("pay", "ledger", 3, null, "3");
+    RunResult r = w.engine(TestWorld.policy(1, 0).withDrainTimeout(Duration.ofMinutes(5)), Gate.open()).run(opts());
+    assertEquals(RunResult.Outcome.FROZEN, r.outcome());
+    assertEquals(ReasonCode.DRAIN_TIMEOUT, r.reason());
+    assertTrue(r.evidence().stream().anyMatch(e -> e.contains("pay/ledger-") && e.contains("pay/ledger-pdb")),
+        r.evidence().toString());
+    assertTrue(w.cluster.calls().stream().noneMatch(c -> c.startsWith("delete node")));
+    assertTrue(w.cloudCalls.stream().noneMatch(c -> c.startsWith("terminate")));
+    assertTrue(w.cluster.node("old-0").orElseThrow().unschedulable(), "the node stays cordoned");
+    long attempts = w.cluster.calls().stream().filter(c -> c.startsWith("evict")).count();
+    assertTrue(attempts < 60, "backoff keeps attempts bounded over 5 minutes, got " + attempts);
+    assertEquals("DRAIN_TIMEOUT", w.store.mode().reason());
+  }
+
+  @Test
+  @DisplayName("a 429 is retried with backoff and the pod is evicted once its PDB allows it")
+  void retriesBlockedEviction() throws Exception {
+    TestWorld w = new TestWorld().nodes(2).deployment("a", "x", 2, "1", null);
+    AtomicInteger refusals = new AtomicInteger();
+    w.cluster.evictionScript(ref -> refusals.get() < 3 && refusals.incrementAndGet() > 0
+        ? EvictionResult.blocked("budget", List.of("x-pdb")) : null);
+    RunResult r = w.engine(TestWorld.policy(1, 0), Gate.open()).run(opts());
+    assertEquals(RunResult.Outcome.COMPLETED, r.outcome(), r.message());
+    assertEquals(3, refusals.get());
+  }
+
+  @Test
+  @DisplayName("a node with an unmanaged pod is refused before cordon unless the policy allows it")
+  void unmanagedPod() throws Exception {
+    TestWorld w = new TestWorld().nodes(2);
+    w.cluster.addPod(TestWorld.pod("ops", "debug", "debug", "old-0", true, OwnerKind.NONE));
+    RunResult r = w.engine(TestWorld.policy(1, 0), Gate.open()).run(opts());
+    assertEquals(RunResult.Outcome.FROZEN, r.outcome());
+    assertEquals(ReasonCode.DRAIN_REFUSED, r.reason());
+    assertTrue(r.evidence().get(0).contains("ops/debug"));
+    assertTrue(w.cluster.calls().stream().noneMatch(c -> c.startsWith("cordon")), w.cluster.calls().toString());
+
+    TestWorld w2 = new TestWorld().nodes(2);
+    w2.cluster.addPod(TestWorld.pod("ops", "debug", "debug", "old-0", true, OwnerKind.NONE));
+    RunResult r2 = w2.engine(TestWorld.policy(1, 0).withPodRules(true, false), Gate.open()).run(opts());
+    assertEquals(RunResult.Outcome.COMPLETED, r2.outcome(), r2.message());
+    assertTrue(w2.cluster.calls().contains("evict ops/debug -> EVICTED"));
+  }
+
+  @Test
+  @DisplayName("DaemonSet and mirror pods are never evicted and do not block the drain")
+  void daemonSetAndMirror() throws Exception {
+    TestWorld w = new TestWorld().nodes(1);
+    w.cluster.addPod(TestWorld.pod("kube-system", "ds", "ds-1", "old-0", true, OwnerKind.DAEMON_SET));
+    w.cluster.addPod(new PodInfo(new PodRef("kube-system", "etcd-old-0"), "old-0", Map.of(), OwnerKind.NONE, "",
+        true, false, true, "Running", false, false));
+    RunResult r = w.engine(TestWorld.policy(1, 0), Gate.open()).run(opts());
+    assertEquals(RunResult.Outcome.COMPLETED, r.outcome(), r.message());
+    assertTrue(w.cluster.calls().stream().noneMatch(c -> c.startsWith("evict")), w.cluster.calls().toString());
+  }
+
+  @Test
+  @DisplayName("NotReady nodes go first; skip-annotated nodes and nodes of another provider are left alone")
+  void orderAndSkips() {
+    TestWorld w = new TestWorld().nodes(4);
+    NodeInfo sick = w.cluster.node("old-3").orElseThrow();
+    w.cluster.updateNode(new NodeInfo(sick.name(), sick.labels(), sick.annotations(), sick.kubeletVersion(),
+        sick.providerId(), false, false, sick.created(), sick.taints()));
+    NodeInfo keep = w.cluster.node("old-1").orElseThrow();
+    w.cluster.updateNode(new NodeInfo(keep.name(), keep.labels(), Map.of(RotationPolicy.SKIP_ANNOTATION, "true"),
+        keep.kubeletVersion(), keep.providerId(), true, false, keep.created(), keep.taints()));
+    w.cluster.addNode(new NodeInfo("foreign", Map.of(), Map.of(), "v1.29.0", "aws:///us-east-1a/i-1", true,
+        false, Instant.EPOCH, List.of()));
+    Plan plan = w.engine(TestWorld.policy(1, 1), Gate.open()).plan();
+    List<String> order = plan.nodes().stream().map(Plan.PlannedNode::node).toList();
+    assertEquals(List.of("old-3", "old-0", "old-2"), order);
+    assertEquals(2, plan.skipped().size(), plan.skipped().toString());
+    assertEquals(List.of(1, 1, 2), plan.nodes().stream().map(Plan.PlannedNode::batch).toList());
+  }
+
+  @Test
+  @DisplayName("plan names the PDBs that would block a node's drain right now, and changes nothing")
+  void planShowsBlockers() {
+    TestWorld w = new TestWorld().nodes(2).deployment("pay", "ledger", 2, null, "2");
+    Plan plan = w.engine(TestWorld.policy(1, 0), Gate.open()).plan();
+    assertEquals(List.of("pay/ledger-pdb"), plan.nodes().get(0).blockingPdbs());
+    assertTrue(w.cluster.calls().isEmpty());
+  }
+
+  @Test
+  @DisplayName("a replacement that never comes freezes with REPLACEMENT_NOT_READY")
+  void replacementNeverComes() throws Exception {
+    TestWorld w = new TestWorld().nodes(2);
+    w.replacementsArrive = false;
+    RunResult r = w.engine(TestWorld.policy(1, 0), Gate.open()).run(opts());
+    assertEquals(RunResult.Outcome.FROZEN, r.outcome());
+    assertEquals(ReasonCode.REPLACEMENT_NOT_READY, r.reason());
+    assertEquals(1, w.cloudCalls.stream().filter(c -> c.startsWith("terminate")).count(),
+        "the second node is never started while the first is not replaced");
+  }
+
+  @Test
+  @DisplayName("an unreadable state store reads as frozen: nothing is touched")
+  void unreadableState() throws Exception {
+    TestWorld w = new TestWorld().nodes(2);
+    w.store.failReads(new ClusterException(ClusterException.Kind.RETRYABLE, "connection refused"));
+    RunResult r = w.engine(TestWorld.policy(1, 0), Gate.open()).run(opts());
+    assertEquals(RunResult.Outcome.FROZEN, r.outcome());
+    assertEquals(ReasonCode.API_UNAVAILABLE, r.reason());
+    assertTrue(w.cluster.calls().isEmpty());
+  }
+
+  @Test
+  @DisplayName("a permanent cloud error on terminate freezes with CLOUD_ERROR after the node was drained and deleted")
+  void cloudError() throws Exception {
+    TestWorld w = new TestWorld().nodes(2);
+    w.failTerminate = new CloudException(CloudException.Kind.PERMANENT, "AccessDenied");
+    RunResult r = w.engine(TestWorld.policy(1, 0), Gate.open()).run(opts());
+    assertEquals(RunResult.Outcome.FROZEN, r.outcome());
+    assertEquals(ReasonCode.CLOUD_ERROR, r.reason());
+    assertTrue(r.message().contains("AccessDenied"));
+  }
+
+  @Test
+  @DisplayName("--once rotates one batch and leaves the rest for the next run")
+  void once() throws Exception {
+    TestWorld w = new TestWorld().nodes(5);
+    RunResult r = w.engine(TestWorld.policy(2, 0), Gate.open())
+        .run(new RunOptions("r", true, false, "cronjob"));
+    assertEquals(RunResult.Outcome.COMPLETED, r.outcome(), r.message());
+    assertEquals(2, r.count(NodeState.DONE));
+    assertEquals(3, r.count(NodeState.PENDING));
+    assertTrue(r.message().contains("3 left"), r.message());
+  }
+
+  @Test
+  @DisplayName("a gate that waits holds every disruptive step until it passes")
+  void gateWaits() throws Exception {
+    TestWorld w = new TestWorld().nodes(1);
+    AtomicInteger evaluations = new AtomicInteger();
+    Gate slowToPass = step -> evaluations.incrementAndGet() < 4
+        ? new GateDecision(GateDecision.Verdict.WAIT, null, List.of())
+        : GateDecision.pass(List.of());
+    RunResult r = w.engine(TestWorld.policy(1, 0), slowToPass).run(opts());
+    assertEquals(RunResult.Outcome.COMPLETED, r.outcome(), r.message());
+    assertTrue(evaluations.get() >= 4);
+    assertFalse(w.cluster.calls().isEmpty());
+  }
+}
