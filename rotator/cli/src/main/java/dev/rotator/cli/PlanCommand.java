@@ -1,0 +1,28 @@
+package dev.rotator.cli;
+
+import dev.rotator.core.engine.Plan;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** rotator plan. */
+@Command(name = "plan", mixinStandardHelpOptions = true,
+    description = {"Prints the nodes that would rotate now, in order and batches, and for each the",
+        "PodDisruptionBudgets that would block its drain right now. Changes nothing."},
+    footer = ExitCodes.FOOTER)
+final class PlanCommand implements Callable<Integer> {
+  @Mixin GlobalOptions global;
+  @Spec CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    try (Session s = Session.open(global)) {
+      Plan plan = s.engine().plan();
+      Output.plan(spec.commandLine().getOut(), plan, global.json());
+      return ExitCodes.OK;
+    }
+  }
+}

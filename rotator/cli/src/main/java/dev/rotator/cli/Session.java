@@ -1,0 +1,97 @@
+package dev.rotator.cli;
+
+import dev.rotator.config.ConfigLoader;
+import dev.rotator.config.RotatorConfig;
+import dev.rotator.core.LogNotifier;
+import dev.rotator.core.SystemClock;
+import dev.rotator.core.engine.CompositeGate;
+import dev.rotator.core.engine.OutdatedSelector;
+import dev.rotator.core.engine.Ports;
+import dev.rotator.core.engine.RotationEngine;
+import dev.rotator.core.port.Clock;
+import dev.rotator.core.port.Notifier;
+import dev.rotator.kubernetes.ConfigMapStateStore;
+import dev.rotator.kubernetes.KubeClients;
+import dev.rotator.kubernetes.KubernetesCluster;
+import dev.rotator.provider.CloudProvider;
+import dev.rotator.provider.fake.FakeCloud;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * Everything one command needs, wired from the configuration: the cluster, the state store, the cloud, the
+ * gate, the clock. Built the same way for a real cluster and for the simulator, so what the simulator tests is
+ * what runs in production.
+ */
+final class Session implements AutoCloseable {
+  final RotatorConfig config;
+  final KubernetesClient client;
+  final KubernetesCluster cluster;
+  final ConfigMapStateStore store;
+  final CloudProvider cloud;
+  final Clock clock;
+  final CompositeGate gate;
+  final Notifier notifier;
+  /** True when the cloud can really replace instances (the simulator's, or a real provider). */
+  final boolean cloudAttached;
+
+  private Session(RotatorConfig config, KubernetesClient client, CloudProvider cloud, Clock clock, boolean attached) {
+    this.config = config;
+    this.client = client;
+    this.clock = clock;
+    this.cloud = cloud;
+    this.cloudAttached = attached;
+    this.cluster = new KubernetesCluster(client);
+    this.store = new ConfigMapStateStore(
+        client, config.cluster().stateNamespace(), config.cluster().stateConfigMap(), clock);
+    this.gate = new CompositeGate(
+        config.gates().checks(cluster, clock), config.gates().consecutivePasses(), config.gates().checkTimeout());
+    this.notifier = new LogNotifier();
+  }
+
+  /** Loads the configuration only: validation happens before any connection is made. */
+  static RotatorConfig loadConfig(GlobalOptions g) {
+    return g.config == null ? ConfigLoader.defaults() : ConfigLoader.load(g.config);
+  }
+
+  /** A session against the cluster the kubeconfig points at. */
+  static Session open(GlobalOptions g) {
+    RotatorConfig config = loadConfig(g);
+    Optional<Path> kubeconfig = Optional.ofNullable(g.kubeconfig).or(() -> config.cluster().kubeconfig());
+    Optional<String> context = Optional.ofNullable(g.context).or(() -> config.cluster().context());
+    KubernetesClient client = KubeClients.create(kubeconfig, context);
+    // Outside the simulator there is no fake cloud to replace instances: plan/status/check/freeze/resume work,
+    // run refuses (see requireCloud).
+    return new Session(config, client, new FakeCloud(), SystemClock.INSTANCE, false);
+  }
+
+  /** A session against a simulator running in this JVM. */
+  static Session forSimulator(RotatorConfig config, String apiUrl, CloudProvider cloud, Clock clock) {
+    return new Session(config, KubeClients.forUrl(apiUrl), cloud, clock, true);
+  }
+
+  void requireCloud() {
+    if (!cloudAttached) {
+      throw new UsageException("provider.type '" + config.provider().type()
+          + "' cannot replace instances of this cluster; 'run' needs a cloud provider (AWS and GKE providers"
+          + " are not in this build yet). Use 'rotator sim' or 'rotator demo' to rotate a simulated cluster.");
+    }
+  }
+
+  OutdatedSelector selector() {
+    return config.selector().toSelector(cloud, clock);
+  }
+
+  RotationEngine engine() {
+    Ports ports = new Ports(cluster, cloud, store, gate, notifier, clock);
+    return new RotationEngine(ports, config.policy(), selector());
+  }
+
+  @Override
+  public void close() {
+    gate.close();
+    cluster.close();
+    client.close();
+  }
+}
