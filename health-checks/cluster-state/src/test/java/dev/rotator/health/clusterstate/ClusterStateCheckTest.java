@@ -6,13 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.rotator.core.engine.ReasonCode;
+import dev.rotator.core.fake.InMemoryCluster;
+import dev.rotator.core.fake.ManualClock;
 import dev.rotator.core.model.NodeInfo;
 import dev.rotator.core.model.OwnerKind;
 import dev.rotator.core.model.PodInfo;
 import dev.rotator.core.model.PodRef;
 import dev.rotator.core.port.CheckResult;
 import dev.rotator.core.port.CheckResult.Status;
-import dev.rotator.core.port.Clock;
+import dev.rotator.core.port.ClusterException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -25,24 +27,13 @@ class ClusterStateCheckTest {
   private static final Instant NOW = Instant.parse("2026-01-10T12:00:00Z");
   private static final Instant LONG_AGO = NOW.minus(Duration.ofDays(20));
 
-  private final StubCluster cluster = new StubCluster();
-  private final Clock clock =
-      new Clock() {
-        @Override
-        public Instant now() {
-          return NOW;
-        }
-
-        @Override
-        public void sleep(Duration d) {
-          throw new AssertionError("the check must never wait");
-        }
-      };
+  private final InMemoryCluster cluster = new InMemoryCluster();
+  private final ManualClock clock = new ManualClock(NOW);
 
   @BeforeEach
   void healthyCluster() {
     for (int i = 0; i < 3; i++) {
-      cluster.nodes.add(node("node-" + i, true, false, LONG_AGO));
+      cluster.addNode(node("node-" + i, true, false, LONG_AGO));
     }
   }
 
@@ -77,7 +68,7 @@ class ClusterStateCheckTest {
   @Test
   @DisplayName("an old NotReady node that is not cordoned makes the cluster unhealthy and is named")
   void notReadyUncordoned() {
-    cluster.nodes.add(node("broken-1", false, false, LONG_AGO));
+    cluster.addNode(node("broken-1", false, false, LONG_AGO));
     CheckResult r = defaults().check();
     assertEquals(Status.UNHEALTHY, r.status());
     assertEquals("1", r.values().get("notReadyNodes"));
@@ -87,7 +78,7 @@ class ClusterStateCheckTest {
   @Test
   @DisplayName("a cordoned NotReady node is being rotated and does not count")
   void cordonedNotReadyIgnored() {
-    cluster.nodes.add(node("rotating-1", false, true, LONG_AGO));
+    cluster.addNode(node("rotating-1", false, true, LONG_AGO));
     CheckResult r = defaults().check();
     assertEquals(Status.HEALTHY, r.status(), r.reason());
     assertEquals("0", r.values().get("notReadyNodes"));
@@ -97,10 +88,10 @@ class ClusterStateCheckTest {
   @Test
   @DisplayName("a NotReady node younger than the grace is a booting replacement; once older it counts")
   void newNodeGrace() {
-    cluster.nodes.add(node("booting", false, false, NOW.minusSeconds(299)));
+    cluster.addNode(node("booting", false, false, NOW.minusSeconds(299)));
     assertEquals(Status.HEALTHY, defaults().check().status());
 
-    cluster.nodes.set(3, node("booting", false, false, NOW.minusSeconds(300)));
+    clock.advance(Duration.ofSeconds(1));
     CheckResult r = defaults().check();
     assertEquals(Status.UNHEALTHY, r.status());
     assertTrue(r.reason().contains("booting"), r.reason());
@@ -109,17 +100,17 @@ class ClusterStateCheckTest {
   @Test
   @DisplayName("with zero grace, a NotReady node created this instant already counts")
   void zeroGrace() {
-    cluster.nodes.add(node("fresh", false, false, NOW));
+    cluster.addNode(node("fresh", false, false, NOW));
     assertEquals(Status.UNHEALTHY, check(0, 0, Duration.ZERO).check().status());
   }
 
   @Test
   @DisplayName("NotReady nodes up to maxNotReadyNodes are tolerated, one more is not")
   void notReadyThreshold() {
-    cluster.nodes.add(node("broken-1", false, false, LONG_AGO));
-    cluster.nodes.add(node("broken-2", false, false, LONG_AGO));
+    cluster.addNode(node("broken-1", false, false, LONG_AGO));
+    cluster.addNode(node("broken-2", false, false, LONG_AGO));
     assertEquals(Status.HEALTHY, check(2, 0, Duration.ofMinutes(5)).check().status());
-    cluster.nodes.add(node("broken-3", false, false, LONG_AGO));
+    cluster.addNode(node("broken-3", false, false, LONG_AGO));
     CheckResult r = check(2, 0, Duration.ofMinutes(5)).check();
     assertEquals(Status.UNHEALTHY, r.status());
     assertEquals("3", r.values().get("notReadyNodes"));
@@ -129,9 +120,9 @@ class ClusterStateCheckTest {
   @Test
   @DisplayName("unschedulable Pending pods above the maximum make it unhealthy; other Pending pods do not count")
   void unschedulablePods() {
-    cluster.pending.add(pod("web", "web-1", true, false));
-    cluster.pending.add(pod("web", "web-2", false, false)); // Pending, not yet judged by the scheduler
-    cluster.pending.add(pod("web", "web-3", true, true)); // being deleted
+    cluster.addPod(pod("web", "web-1", true, false));
+    cluster.addPod(pod("web", "web-2", false, false)); // Pending, not yet judged by the scheduler
+    cluster.addPod(pod("web", "web-3", true, true)); // being deleted
     CheckResult r = check(0, 1, Duration.ofMinutes(5)).check();
     assertEquals(Status.HEALTHY, r.status(), r.reason());
     assertEquals("1", r.values().get("unschedulablePods"));
@@ -147,7 +138,7 @@ class ClusterStateCheckTest {
   @DisplayName("the reason names the first few offenders in order and counts the rest")
   void namesAreBounded() {
     for (int i = 0; i < 8; i++) {
-      cluster.nodes.add(node("bad-" + i, false, false, LONG_AGO));
+      cluster.addNode(node("bad-" + i, false, false, LONG_AGO));
     }
     CheckResult r = defaults().check();
     assertTrue(r.reason().contains("bad-0, bad-1, bad-2, bad-3, bad-4 and 3 more"), r.reason());
@@ -157,8 +148,8 @@ class ClusterStateCheckTest {
   @Test
   @DisplayName("both problems at once are both reported")
   void bothProblems() {
-    cluster.nodes.add(node("broken-1", false, false, LONG_AGO));
-    cluster.pending.add(pod("db", "db-0", true, false));
+    cluster.addNode(node("broken-1", false, false, LONG_AGO));
+    cluster.addPod(pod("db", "db-0", true, false));
     CheckResult r = defaults().check();
     assertEquals(Status.UNHEALTHY, r.status());
     assertTrue(r.reason().contains("broken-1") && r.reason().contains("db/db-0"), r.reason());
@@ -167,7 +158,7 @@ class ClusterStateCheckTest {
   @Test
   @DisplayName("a cluster that cannot be read is UNKNOWN (fail closed), not healthy")
   void apiDown() {
-    cluster.failWith = StubCluster.apiDown();
+    cluster.failNodes(new ClusterException(ClusterException.Kind.RETRYABLE, "connection refused"));
     CheckResult r = defaults().check();
     assertEquals(Status.UNKNOWN, r.status());
     assertFalse(r.healthy());
@@ -177,17 +168,19 @@ class ClusterStateCheckTest {
   @Test
   @DisplayName("an empty node list is UNKNOWN: more likely a broken API or cache than a cluster without nodes")
   void noNodes() {
-    cluster.nodes.clear();
-    assertEquals(Status.UNKNOWN, defaults().check().status());
+    CheckResult r =
+        new ClusterStateCheck(new InMemoryCluster(), clock, ClusterStateCheck.Settings.defaults()).check();
+    assertEquals(Status.UNKNOWN, r.status());
   }
 
   @Test
-  @DisplayName("the check only reads: it never mutates the cluster")
+  @DisplayName("the check only reads and never waits: no mutating call, no sleep")
   void readOnly() {
-    cluster.nodes.add(node("broken-1", false, false, LONG_AGO));
-    cluster.pending.add(pod("db", "db-0", true, false));
+    cluster.addNode(node("broken-1", false, false, LONG_AGO));
+    cluster.addPod(pod("db", "db-0", true, false));
     defaults().check();
-    assertEquals(0, cluster.mutations);
+    assertEquals(List.of(), cluster.calls());
+    assertEquals(0, clock.sleeps());
   }
 
   @Test

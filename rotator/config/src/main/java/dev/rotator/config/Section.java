@@ -1,0 +1,316 @@
+package dev.rotator.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.math.BigInteger;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * One mapping of the document, read against its {@link Schema.Key}: unknown keys are refused on
+ * construction, every typed read names its key path when it fails, and {@link #finish()} catches the
+ * programming error of a declared key that nothing read (it would be silently ignored otherwise).
+ */
+final class Section {
+  private final ObjectNode node;
+  private final String path;
+  private final Schema.Key schema;
+  private final Set<String> read = new HashSet<>();
+
+  private Section(ObjectNode node, String path, Schema.Key schema) {
+    this.node = node;
+    this.path = path;
+    this.schema = schema;
+  }
+
+  /**
+   * Wraps a mapping. Absent, null and an empty scalar (YAML's {@code policy:} with nothing under it) are
+   * an empty section.
+   */
+  static Section of(JsonNode n, String path, Schema.Key schema) {
+    if (n == null || n.isMissingNode() || n.isNull() || (n.isTextual() && n.textValue().isEmpty())) {
+      return new Section(JsonNodeFactory.instance.objectNode(), path, schema);
+    }
+    if (!n.isObject()) {
+      throw new ConfigException(
+          path, "expected a mapping with keys " + String.join(", ", schema.childNames()) + "; got " + describe(n));
+    }
+    Iterator<String> names = n.fieldNames();
+    while (names.hasNext()) {
+      String key = names.next();
+      if (schema.child(key) == null) {
+        throw unknownKey(path, key, schema.childNames());
+      }
+    }
+    return new Section((ObjectNode) n, path, schema);
+  }
+
+  private static ConfigException unknownKey(String path, String key, List<String> known) {
+    String suggestion = Suggest.closest(key, known).map(s -> " (did you mean '" + s + "'?)").orElse("");
+    return new ConfigException(
+        join(path, printable(key)),
+        "unknown key" + suggestion + "; known keys here: " + String.join(", ", known));
+  }
+
+  String path() {
+    return path;
+  }
+
+  String keyPath(String key) {
+    return join(path, key);
+  }
+
+  static String join(String path, String key) {
+    return path.isEmpty() ? key : path + "." + key;
+  }
+
+  /** True when the document set this key (to anything but null). */
+  boolean isSet(String key) {
+    declared(key);
+    JsonNode v = node.get(key);
+    return v != null && !v.isNull();
+  }
+
+  /** True when the document has this key at all, even with a null or empty value. */
+  boolean isPresent(String key) {
+    declared(key);
+    return node.has(key);
+  }
+
+  /** The raw value, or null when absent or null. */
+  JsonNode raw(String key) {
+    declared(key);
+    read.add(key);
+    JsonNode v = node.get(key);
+    return v == null || v.isNull() ? null : v;
+  }
+
+  Section section(String key) {
+    Schema.Key k = declared(key);
+    if (!k.isSection()) {
+      throw new IllegalStateException("bug: " + keyPath(key) + " is a leaf, read as a section");
+    }
+    read.add(key);
+    return Section.of(node.get(key), keyPath(key), k);
+  }
+
+  boolean bool(String key, boolean dflt) {
+    JsonNode v = raw(key);
+    if (v == null) {
+      return dflt;
+    }
+    if (!v.isBoolean()) {
+      throw new ConfigException(keyPath(key), "expected true or false, got " + describe(v));
+    }
+    return v.booleanValue();
+  }
+
+  int integer(String key, int min, int max, int dflt) {
+    JsonNode v = raw(key);
+    if (v == null) {
+      return dflt;
+    }
+    String range = min + ".." + max;
+    if (!v.isIntegralNumber()) {
+      throw new ConfigException(keyPath(key), "expected an integer in " + range + ", got " + describe(v));
+    }
+    BigInteger b = v.bigIntegerValue();
+    if (b.compareTo(BigInteger.valueOf(min)) < 0) {
+      throw new ConfigException(
+          keyPath(key), "expected an integer >= " + min + (min == 0 ? "" : " (range " + range + ")") + ", got " + b);
+    }
+    if (b.compareTo(BigInteger.valueOf(max)) > 0) {
+      throw new ConfigException(keyPath(key), "expected an integer <= " + max + " (range " + range + "), got " + limit(b));
+    }
+    return b.intValueExact();
+  }
+
+  /** A duration within [min, max]; min ZERO allows {@code 0s}, anything else must be at least min. */
+  Duration duration(String key, Duration min, Duration max, Duration dflt) {
+    JsonNode v = raw(key);
+    if (v == null) {
+      return dflt;
+    }
+    if (v.isNumber()) {
+      throw new ConfigException(
+          keyPath(key),
+          "expected " + Durations.EXPECTED + ", got " + describe(v) + " (a bare number has no unit; write e.g. "
+              + v.asText() + "s)");
+    }
+    if (!v.isTextual()) {
+      throw new ConfigException(keyPath(key), "expected " + Durations.EXPECTED + ", got " + describe(v));
+    }
+    String text = v.textValue().strip();
+    Duration d;
+    try {
+      d = Durations.parse(text);
+    } catch (IllegalArgumentException e) {
+      // Our own words rather than the parser's: the value is shown shortened and escaped.
+      throw new ConfigException(
+          keyPath(key),
+          text.startsWith("-")
+              ? "a duration cannot be negative, got '" + printable(text) + "'"
+              : "expected " + Durations.EXPECTED + ", got '" + printable(text) + "'");
+    }
+    if (d.isZero() && !min.isZero()) {
+      throw new ConfigException(
+          keyPath(key), "expected a positive duration (at least " + Durations.format(min) + "), got '" + printable(v.textValue()) + "'");
+    }
+    if (d.compareTo(min) < 0) {
+      throw new ConfigException(
+          keyPath(key), "expected at least " + Durations.format(min) + ", got '" + printable(v.textValue()) + "'");
+    }
+    if (d.compareTo(max) > 0) {
+      throw new ConfigException(
+          keyPath(key), "expected at most " + Durations.format(max) + ", got '" + printable(v.textValue()) + "'");
+    }
+    return d;
+  }
+
+  /**
+   * A string, checked by {@code check}, which returns an error sentence or null when the value is fine.
+   */
+  Optional<String> string(String key, Function<String, String> check) {
+    JsonNode v = raw(key);
+    if (v == null) {
+      return Optional.empty();
+    }
+    if (!v.isTextual()) {
+      String hint =
+          v.isBoolean()
+              ? " (unquoted yes/no/on/off/true/false are booleans in YAML: quote the value)"
+              : v.isNumber() ? " (quote the value to make it a string)" : "";
+      throw new ConfigException(keyPath(key), "expected a string, got " + describe(v) + hint);
+    }
+    String s = v.textValue();
+    String problem = check.apply(s);
+    if (problem != null) {
+      throw new ConfigException(keyPath(key), problem);
+    }
+    return Optional.of(s);
+  }
+
+  /**
+   * One constant of {@code type}, written in any case, with dashes or underscores ({@code
+   * zone-round-robin}, {@code ZONE_ROUND_ROBIN}, {@code zoneRoundRobin}).
+   */
+  <E extends Enum<E>> E enumValue(String key, Class<E> type, E dflt) {
+    JsonNode v = raw(key);
+    if (v == null) {
+      return dflt;
+    }
+    List<String> names = new ArrayList<>();
+    for (E e : type.getEnumConstants()) {
+      names.add(kebab(e));
+    }
+    if (!v.isTextual()) {
+      throw new ConfigException(keyPath(key), "expected one of " + String.join(", ", names) + ", got " + describe(v));
+    }
+    E e = matchEnum(v.textValue(), type);
+    if (e == null) {
+      String suggestion = Suggest.closest(v.textValue(), names).map(s -> " (did you mean '" + s + "'?)").orElse("");
+      throw new ConfigException(
+          keyPath(key),
+          "expected one of " + String.join(", ", names) + ", got '" + printable(v.textValue()) + "'" + suggestion);
+    }
+    return e;
+  }
+
+  static <E extends Enum<E>> E matchEnum(String text, Class<E> type) {
+    String want = Suggest.normalize(text);
+    for (E e : type.getEnumConstants()) {
+      if (Suggest.normalize(e.name()).equals(want)) {
+        return e;
+      }
+    }
+    return null;
+  }
+
+  static String kebab(Enum<?> e) {
+    return e.name().toLowerCase(Locale.ROOT).replace('_', '-');
+  }
+
+  /** Every key present in the document was read: otherwise a declared key would be silently ignored. */
+  void finish() {
+    Iterator<String> names = node.fieldNames();
+    while (names.hasNext()) {
+      String k = names.next();
+      if (!read.contains(k)) {
+        throw new IllegalStateException("bug: " + keyPath(k) + " is declared in Schema but never read");
+      }
+    }
+  }
+
+  private Schema.Key declared(String key) {
+    Schema.Key k = schema.child(key);
+    if (k == null) {
+      throw new IllegalStateException("bug: " + keyPath(key) + " is read but not declared in Schema");
+    }
+    return k;
+  }
+
+  /** How a value looks in an error message: its type and, for scalars, the value itself (shortened). */
+  static String describe(JsonNode v) {
+    if (v == null || v.isNull() || v.isMissingNode()) {
+      return "nothing (null)";
+    }
+    if (v.isObject()) {
+      return "a mapping";
+    }
+    if (v.isArray()) {
+      return "a list";
+    }
+    if (v.isTextual()) {
+      return "string '" + printable(v.textValue()) + "'";
+    }
+    if (v.isBoolean()) {
+      return "boolean " + v.booleanValue();
+    }
+    if (v.isIntegralNumber()) {
+      return "integer " + limit(v.bigIntegerValue());
+    }
+    if (v.isBigDecimal()) {
+      return "number " + SafeYaml.limit(v.decimalValue().toPlainString(), 40);
+    }
+    if (v.isNumber()) {
+      return "number " + SafeYaml.limit(v.asText(), 40);
+    }
+    return v.getNodeType().toString().toLowerCase(Locale.ROOT);
+  }
+
+  private static String limit(BigInteger b) {
+    return SafeYaml.limit(b.toString(), 40);
+  }
+
+  /** Shortened, with control characters escaped, so a value can never break the one-line message. */
+  static String printable(String s) {
+    return escape(s, 80);
+  }
+
+  /** A whole sentence (from our own code) made safe for a one-line message. */
+  static String sentence(String s) {
+    return escape(s, 400);
+  }
+
+  private static String escape(String s, int max) {
+    StringBuilder b = new StringBuilder();
+    int i = 0;
+    for (; i < s.length() && b.length() < max; i++) {
+      char c = s.charAt(i);
+      if (c < 0x20 || c == 0x7f) {
+        b.append(String.format("\\u%04x", (int) c));
+      } else {
+        b.append(c);
+      }
+    }
+    return i < s.length() ? b + "..." : b.toString();
+  }
+}
