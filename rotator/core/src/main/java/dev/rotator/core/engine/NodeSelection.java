@@ -30,6 +30,12 @@ final class NodeSelection {
       if (why.isEmpty()) {
         continue;
       }
+      if (n.labels().containsKey("node-role.kubernetes.io/control-plane")
+          || n.labels().containsKey("node-role.kubernetes.io/master")) {
+        // Control-plane nodes need etcd-aware, one-at-a-time handling this version does not automate.
+        skipped.add(n.name() + ": control-plane node (rotate it by hand: runbooks/control-plane-rotation.md)");
+        continue;
+      }
       if ("true".equalsIgnoreCase(n.annotations().get(RotationPolicy.SKIP_ANNOTATION))) {
         skipped.add(n.name() + ": annotated " + RotationPolicy.SKIP_ANNOTATION + "=true");
         continue;

@@ -5,8 +5,12 @@ package dev.rotator.core.engine;
  *
  * <pre>
  * PENDING -> CORDONED -> DRAINED -> DELETED -> TERMINATED -> DONE
- *     \__________\___________\__________\____________\-----> FAILED
+ *    \
+ *     `--> FAILED   (the node vanished before rotator cordoned it)
  * </pre>
+ *
+ * A problem after cordon does not fail the node: the engine freezes and the node keeps its state (a cordoned
+ * node stays cordoned) for a human to look at.
  *
  * CORDONED covers the whole drain (evictions in progress); DRAINED means no pod that needs eviction is
  * left; TERMINATED means the instance is gone and the group's replacement is awaited.

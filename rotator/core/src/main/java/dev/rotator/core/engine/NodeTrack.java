@@ -13,7 +13,6 @@ final class NodeTrack {
   final String node;
   final InstanceRef instance;
   final String why;
-  final boolean wasAvailable;
   NodeState state = NodeState.PENDING;
   Instant since;
   String detail = "";
@@ -28,11 +27,10 @@ final class NodeTrack {
   final Map<PodRef, Instant> nextEviction = new HashMap<>();
   final Map<PodRef, List<String>> blockedBy = new HashMap<>();
 
-  NodeTrack(String node, InstanceRef instance, String why, boolean wasAvailable, Instant now) {
+  NodeTrack(String node, InstanceRef instance, String why, Instant now) {
     this.node = node;
     this.instance = instance;
     this.why = why;
-    this.wasAvailable = wasAvailable;
     this.since = now;
     this.detail = why;
   }

@@ -61,6 +61,8 @@ public final class RotationEngine {
   private static final Logger LOG = LoggerFactory.getLogger(RotationEngine.class);
   /** Consecutive rounds whose cluster reads failed before the engine gives up with API_UNAVAILABLE. */
   static final int MAX_FAILED_ROUNDS = 10;
+  /** How often progress is persisted when only a node's detail text changed. */
+  static final Duration DETAIL_SAVE_INTERVAL = Duration.ofSeconds(30);
 
   private final Ports ports;
   private final RotationPolicy policy;
@@ -137,6 +139,9 @@ public final class RotationEngine {
     private int started_;
     private int failedRounds;
     private boolean dirty = true;
+    /** Only a detail text changed since the last save: saved at most every {@link #DETAIL_SAVE_INTERVAL}. */
+    private boolean detailChanged;
+    private Instant lastSave = Instant.MIN;
     /** Gate decision for the current round, evaluated lazily before its first disruptive step. */
     private GateDecision roundGate;
     private Map<String, NodeInfo> current = Map.of();
@@ -154,7 +159,9 @@ public final class RotationEngine {
       try {
         mode = ports.store().mode();
       } catch (RuntimeException e) {
-        // An unreadable mode must read as "frozen": fail closed.
+        // An unreadable mode must read as "frozen": fail closed, and say so (nothing can be persisted).
+        ports.notifier().notify(event(RotationEvent.Type.ERROR, "", ReasonCode.API_UNAVAILABLE,
+            "cannot read the persisted mode, refusing to rotate: " + e.getMessage(), List.of()));
         return result(
             RunResult.Outcome.FROZEN, ReasonCode.API_UNAVAILABLE,
             "cannot read the persisted mode, refusing to rotate: " + e.getMessage(), List.of());
@@ -167,7 +174,12 @@ public final class RotationEngine {
             mode.evidence());
       }
       List<NodeInfo> nodes = ports.cluster().nodes();
-      NodeSelection.Result sel = NodeSelection.select(nodes, selector, ports.cloud(), policy);
+      NodeSelection.Result sel;
+      try {
+        sel = NodeSelection.select(nodes, selector, ports.cloud(), policy);
+      } catch (CloudException e) {
+        return freeze(cloudFreeze("mapping nodes to instances", e));
+      }
       for (String s : sel.skipped()) {
         info("", "skipped " + s);
       }
@@ -175,14 +187,14 @@ public final class RotationEngine {
         return result(RunResult.Outcome.NOTHING_TO_DO, null, "no outdated node", List.of());
       }
       Instant now = ports.clock().now();
+      for (NodeSelection.Candidate c : sel.candidates()) {
+        tracks.put(c.node().name(), new NodeTrack(c.node().name(), c.instance(), c.why(), now));
+      }
       for (NodeInfo n : nodes) {
         initialNodes.add(n.name());
-        if (n.available()) {
+        if (isCapacity(n)) {
           baselineAvailable++;
         }
-      }
-      for (NodeSelection.Candidate c : sel.candidates()) {
-        tracks.put(c.node().name(), new NodeTrack(c.node().name(), c.instance(), c.why(), c.node().available(), now));
       }
       if (options.dryRun()) {
         return result(
@@ -200,6 +212,8 @@ public final class RotationEngine {
           return freeze(f);
         } catch (ClusterException e) {
           return freeze(new FreezeSignal(ReasonCode.API_UNAVAILABLE, "Kubernetes API: " + e.getMessage(), List.of()));
+        } catch (CloudException e) {
+          return freeze(cloudFreeze("cloud call", e));
         }
         String msg = summary();
         ports.notifier().notify(event(RotationEvent.Type.FINISHED, "", null, msg, List.of()));
@@ -223,9 +237,12 @@ public final class RotationEngine {
       for (NodeTrack t : tracks.values()) {
         perGroup.merge(t.instance.groupId(), 1, Integer::sum);
       }
-      if (policy.maxSurge() > 0) {
-        for (var e : perGroup.entrySet()) {
-          surge(e.getKey(), Math.min(policy.maxSurge(), e.getValue()));
+      Map<String, Integer> previousOriginal = previousOriginalDesired();
+      for (var e : perGroup.entrySet()) {
+        int wanted = Math.min(policy.maxSurge(), e.getValue());
+        int already = adoptPreviousSurge(e.getKey(), previousOriginal.get(e.getKey()));
+        if (wanted > already) {
+          surge(e.getKey(), wanted - already);
         }
       }
       if (policy.taintOutdated()) {
@@ -243,9 +260,44 @@ public final class RotationEngine {
       }
     }
 
+    /** The original group sizes a previous run recorded, if it surged and did not give the surge back. */
+    private Map<String, Integer> previousOriginalDesired() {
+      try {
+        return ports.store().progress().map(RotationProgress::originalDesired).orElse(Map.of());
+      } catch (RuntimeException e) {
+        info("", "could not read the previous run's progress: " + e.getMessage());
+        return Map.of();
+      }
+    }
+
+    /**
+     * A previous run (frozen, interrupted, budget used) may have left its surge in place: count it as this run's
+     * surge, to be given back by decrementing terminations, instead of surging again on top of it.
+     */
+    private int adoptPreviousSurge(String group, Integer previousOriginal) throws FreezeSignal {
+      if (previousOriginal == null) {
+        return 0;
+      }
+      try {
+        int desired = ports.cloud().nodeGroup(group).desired();
+        int already = Math.max(0, desired - previousOriginal);
+        if (already > 0) {
+          originalDesired.put(group, previousOriginal);
+          surgeOutstanding.put(group, already);
+          dirty = true;
+          info("", "group " + group + ": " + already + " surge instance(s) left by a previous run (original desired "
+              + previousOriginal + ") are reused");
+        }
+        return already;
+      } catch (CloudException e) {
+        throw cloudFreeze("reading group " + group, e);
+      }
+    }
+
     private void surge(String group, int wanted) throws FreezeSignal {
       try {
         NodeGroup g = ports.cloud().nodeGroup(group);
+        int base = originalDesired.getOrDefault(group, g.desired());
         int n = Math.min(wanted, Math.max(0, ports.cloud().headroom(group)));
         if (n < wanted) {
           info("", "group " + group + ": quota/max-size headroom allows a surge of " + n + " instead of " + wanted);
@@ -253,11 +305,12 @@ public final class RotationEngine {
         if (n == 0) {
           return;
         }
-        originalDesired.put(group, g.desired());
+        // Record the original size durably before changing it, so a crash cannot lose it.
+        originalDesired.put(group, base);
         dirty = true;
         saveProgress(false);
         ports.cloud().setDesiredCapacity(group, g.desired() + n);
-        surgeOutstanding.put(group, n);
+        surgeOutstanding.merge(group, n, Integer::sum);
         expectedNew.merge(group, n, Integer::sum);
         info("", "group " + group + ": surged desired capacity " + g.desired() + " -> " + (g.desired() + n));
       } catch (CloudException e) {
@@ -277,7 +330,11 @@ public final class RotationEngine {
         }
         for (NodeTrack t : tracks.values()) {
           if (t.state.inFlight()) {
-            advance(t);
+            try {
+              advance(t);
+            } catch (ClusterException e) {
+              stepFailed(t, t.state.name().toLowerCase(java.util.Locale.ROOT) + " step", e);
+            }
           }
         }
         startNodes();
@@ -290,6 +347,29 @@ public final class RotationEngine {
           return;
         }
         ports.clock().sleep(policy.pollInterval());
+      }
+    }
+
+    /**
+     * A node that serves as capacity: Ready and schedulable, or Ready and still PENDING in this run although
+     * cordoned (a node a frozen run left cordoned counts as the capacity it was at that run's start, so a resumed
+     * run cannot take maxUnavailable more on top of it).
+     */
+    private boolean isCapacity(NodeInfo n) {
+      if (!n.ready()) {
+        return false;
+      }
+      if (!n.unschedulable()) {
+        return true;
+      }
+      NodeTrack t = tracks.get(n.name());
+      return t != null && t.state == NodeState.PENDING;
+    }
+
+    private void setDetail(NodeTrack t, String detail) {
+      if (!detail.equals(t.detail)) {
+        t.detail = detail;
+        detailChanged = true;
       }
     }
 
@@ -347,13 +427,37 @@ public final class RotationEngine {
           transition(t, NodeState.FAILED, "node disappeared before rotator started it");
           continue;
         }
-        long available = current.values().stream().filter(NodeInfo::available).count();
-        long afterCordon = available - (live.available() ? 1 : 0);
-        if (afterCordon < baselineAvailable - policy.maxUnavailable()) {
-          t.detail = "waiting for capacity: " + available + " Ready schedulable node(s), floor "
-              + (baselineAvailable - policy.maxUnavailable());
+        long available = current.values().stream().filter(this::isCapacity).count();
+        long afterCordon = available - (isCapacity(live) ? 1 : 0);
+        long floor = baselineAvailable - policy.maxUnavailable();
+        if (afterCordon < floor) {
+          setDetail(t, "waiting for capacity: " + available + " Ready schedulable node(s), floor " + floor);
+          if (inFlight == 0 && Duration.between(t.since, ports.clock().now()).compareTo(policy.replacementTimeout()) > 0) {
+            // Nothing of ours is in flight, so nothing we do will bring the capacity back: say so.
+            throw new FreezeSignal(ReasonCode.CLUSTER_UNHEALTHY,
+                "not enough capacity to start " + t.node + " for " + seconds(policy.replacementTimeout())
+                    + " with no node of this run in flight",
+                List.of("Ready schedulable nodes " + available + ", floor " + floor + " (start " + baselineAvailable
+                    + " - maxUnavailable " + policy.maxUnavailable() + ")"));
+          }
           return;
         }
+        if (ports.clock().now().isBefore(t.notBefore)) {
+          return;
+        }
+        try {
+          if (!startNode(t, live)) {
+            return;
+          }
+        } catch (ClusterException e) {
+          stepFailed(t, "start", e);
+          return;
+        }
+      }
+    }
+
+    /** Pre-checks, gates and cordons one node; false when the gate holds this round. */
+    private boolean startNode(NodeTrack t, NodeInfo live) throws FreezeSignal {
         List<PodInfo> pods = ports.cluster().podsOnNode(t.node);
         List<String> refused = pods.stream()
             .filter(p -> classifier.classify(p) == PodClassifier.Kind.REFUSE)
@@ -365,25 +469,26 @@ public final class RotationEngine {
               refused);
         }
         if (!gateAllows("cordon " + t.node)) {
-          return;
+          return false;
         }
         try {
           ports.cluster().cordon(t.node);
         } catch (ClusterException e) {
           if (e.kind() == ClusterException.Kind.NOT_FOUND) {
             transition(t, NodeState.FAILED, "node disappeared before rotator cordoned it");
-            continue;
+            return true;
           }
           throw e;
         }
         started_++;
-        t.watch = ports.cluster().watchPodsOnNode(t.node);
+        t.stepFailures = 0;
         t.drainStarted = ports.clock().now();
         transition(t, NodeState.CORDONED, "cordoned; draining");
-        // The node is no longer available: account for it before considering the next one this round.
+        // The node is no longer capacity: account for it before considering the next one this round.
         current.put(t.node, new NodeInfo(live.name(), live.labels(), live.annotations(), live.kubeletVersion(),
             live.providerId(), live.ready(), true, live.created(), live.taints()));
-      }
+        t.watch = ports.cluster().watchPodsOnNode(t.node);
+        return true;
     }
 
     private void advance(NodeTrack t) throws FreezeSignal, InterruptedException {
@@ -411,11 +516,17 @@ public final class RotationEngine {
     }
 
     private void drain(NodeTrack t, Instant now) throws FreezeSignal {
+      if (now.isBefore(t.notBefore)) {
+        return;
+      }
       if (!current.containsKey(t.node)) {
         // Someone else deleted the Node mid-drain; its pods are gone with it. The instance still needs to go.
         t.closeWatch();
         transition(t, NodeState.DELETED, "Node deleted by someone else during drain");
         return;
+      }
+      if (t.watch == null) {
+        t.watch = ports.cluster().watchPodsOnNode(t.node);
       }
       if (!t.watch.synced()) {
         return;
@@ -433,6 +544,7 @@ public final class RotationEngine {
         throw new FreezeSignal(ReasonCode.DRAIN_REFUSED,
             "node " + t.node + " (cordoned) got pod(s) the policy forbids evicting", refused);
       }
+      t.stepFailures = 0;
       if (remaining.isEmpty()) {
         t.closeWatch();
         transition(t, NodeState.DRAINED, "drained in " + seconds(Duration.between(t.drainStarted, now)));
@@ -480,7 +592,7 @@ public final class RotationEngine {
           }
         }
       }
-      t.detail = "draining: " + remaining.size() + " pod(s) left" + (blocked > 0 ? ", " + blocked + " waiting on PDB/backoff" : "");
+      setDetail(t, "draining: " + remaining.size() + " pod(s) left" + (blocked > 0 ? ", " + blocked + " waiting on PDB/backoff" : ""));
     }
 
     private FreezeSignal drainTimeout(NodeTrack t, List<PodInfo> remaining) {
@@ -563,7 +675,7 @@ public final class RotationEngine {
         ports.notifier().notify(event(RotationEvent.Type.NODE_DONE, t.node, null, "node rotated", List.of()));
         return;
       }
-      t.detail = "waiting for replacement: " + ready + "/" + expected + " new node(s) Ready in " + group;
+      setDetail(t, "waiting for replacement: " + ready + "/" + expected + " new node(s) Ready in " + group);
       if (Duration.between(t.since, now).compareTo(policy.replacementTimeout()) > 0) {
         throw new FreezeSignal(ReasonCode.REPLACEMENT_NOT_READY,
             "replacement capacity for " + t.node + " not Ready within " + seconds(policy.replacementTimeout()),
@@ -590,6 +702,10 @@ public final class RotationEngine {
     private void awaitGate(String step) throws FreezeSignal, InterruptedException {
       for (int i = 0; i < 100; i++) {
         roundGate = null;
+        ModeState mode = ports.store().mode();
+        if (mode.frozen()) {
+          throw new FreezeSignal(reasonOf(mode), "frozen by " + mode.by() + ": " + mode.message(), mode.evidence());
+        }
         if (gateAllows(step)) {
           return;
         }
@@ -655,9 +771,13 @@ public final class RotationEngine {
     }
 
     private void saveProgress(boolean finalSave) {
-      if (!dirty && !finalSave) {
+      Instant now = ports.clock().now();
+      boolean detailDue = detailChanged && Duration.between(lastSave, now).compareTo(DETAIL_SAVE_INTERVAL) >= 0;
+      if (!dirty && !finalSave && !detailDue) {
         return;
       }
+      lastSave = now;
+      detailChanged = false;
       try {
         ports.store().saveProgress(new RotationProgress(options.runId(), started, ports.clock().now(),
             finalSave ? "ENDED" : "RUNNING", originalDesired,

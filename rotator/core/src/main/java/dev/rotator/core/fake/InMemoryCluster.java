@@ -35,6 +35,7 @@ public final class InMemoryCluster implements Cluster {
   private final List<String> calls = new ArrayList<>();
   private Function<PodRef, EvictionResult> evictionScript;
   private RuntimeException failNodes;
+  private final Map<String, java.util.ArrayDeque<RuntimeException>> failures = new java.util.HashMap<>();
 
   public synchronized InMemoryCluster addNode(NodeInfo n) {
     nodes.put(n.name(), n);
@@ -69,6 +70,24 @@ public final class InMemoryCluster implements Cluster {
     this.failNodes = e;
   }
 
+  /**
+   * Makes the next {@code times} calls of an operation ({@code cordon}, {@code deleteNode}, {@code podsOnNode})
+   * throw {@code e}.
+   */
+  public synchronized void failNext(String operation, int times, RuntimeException e) {
+    var q = failures.computeIfAbsent(operation, k -> new java.util.ArrayDeque<>());
+    for (int i = 0; i < times; i++) {
+      q.add(e);
+    }
+  }
+
+  private void maybeFail(String operation) {
+    var q = failures.get(operation);
+    if (q != null && !q.isEmpty()) {
+      throw q.poll();
+    }
+  }
+
   /** Every mutating call, e.g. {@code cordon node-1}, {@code evict ns/pod -> BLOCKED}. */
   public synchronized List<String> calls() {
     return List.copyOf(calls);
@@ -89,6 +108,7 @@ public final class InMemoryCluster implements Cluster {
 
   @Override
   public synchronized List<PodInfo> podsOnNode(String nodeName) {
+    maybeFail("podsOnNode");
     return pods.values().stream().filter(p -> p.nodeName().equals(nodeName)).toList();
   }
 
@@ -136,6 +156,7 @@ public final class InMemoryCluster implements Cluster {
 
   @Override
   public synchronized void cordon(String nodeName) {
+    maybeFail("cordon");
     calls.add("cordon " + nodeName);
     NodeInfo n = require(nodeName);
     nodes.put(nodeName, copy(n, n.ready(), true, n.taints()));
@@ -201,6 +222,7 @@ public final class InMemoryCluster implements Cluster {
 
   @Override
   public synchronized void deleteNode(String nodeName) {
+    maybeFail("deleteNode");
     calls.add("delete node " + nodeName);
     nodes.remove(nodeName);
   }

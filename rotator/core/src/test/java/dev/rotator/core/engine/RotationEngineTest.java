@@ -322,4 +322,98 @@ class RotationEngineTest {
     assertTrue(evaluations.get() >= 4);
     assertFalse(w.cluster.calls().isEmpty());
   }
+
+  @Test
+  @DisplayName("control-plane nodes are never rotated by the engine")
+  void controlPlaneSkipped() {
+    TestWorld w = new TestWorld().nodes(2);
+    w.cluster.addNode(new NodeInfo("cp-0", Map.of("node-role.kubernetes.io/control-plane", ""), Map.of(), "v1.30.0",
+        "test:///zone-a/group-1/cp-0", true, false, Instant.EPOCH, List.of()));
+    Plan plan = w.engine(TestWorld.policy(1, 0), Gate.open()).plan();
+    assertTrue(plan.nodes().stream().noneMatch(n -> n.node().equals("cp-0")));
+    assertTrue(plan.skipped().stream().anyMatch(s -> s.startsWith("cp-0: control-plane")), plan.skipped().toString());
+  }
+
+  @Test
+  @DisplayName("a node a frozen run left cordoned still counts against maxUnavailable when the next run starts")
+  void leftCordonedCountsAsDisrupted() throws Exception {
+    TestWorld w = new TestWorld().nodes(4);
+    w.cluster.cordon("old-0");
+    w.cluster.addTaint("old-0", new dev.rotator.core.model.Taint(RotationPolicy.OUTDATED_TAINT, "true", "PreferNoSchedule"));
+    RunResult r = w.engine(TestWorld.policy(1, 0), Gate.open()).run(opts());
+    assertEquals(RunResult.Outcome.COMPLETED, r.outcome(), r.message());
+    assertEquals(0, w.maxUnavailableSeen, "never a second node down beside the one left cordoned");
+    assertEquals("old-0", r.nodes().get(0).node(), "the cordoned node (NotReady-first aside) is finished first");
+  }
+
+  @Test
+  @DisplayName("capacity that never comes back (another node went NotReady) freezes instead of waiting forever")
+  void capacityWaitBounded() throws Exception {
+    TestWorld w = new TestWorld().nodes(3);
+    w.addNode("current-0", "v1.31.0", "zone-a", true, Instant.EPOCH);
+    w.desired++;
+    w.clock.onAdvance(now -> w.cluster.node("current-0").filter(NodeInfo::ready).ifPresent(n ->
+        w.cluster.updateNode(new NodeInfo(n.name(), n.labels(), n.annotations(), n.kubeletVersion(), n.providerId(),
+            false, false, n.created(), n.taints()))));
+    RunResult r = w.engine(TestWorld.policy(1, 0), Gate.open()).run(opts());
+    assertEquals(RunResult.Outcome.FROZEN, r.outcome());
+    assertEquals(ReasonCode.CLUSTER_UNHEALTHY, r.reason());
+    assertTrue(r.evidence().get(0).contains("floor"), r.evidence().toString());
+    assertEquals(1, r.count(NodeState.DONE));
+  }
+
+  @Test
+  @DisplayName("retryable API errors on cordon and node delete are retried with backoff, then the rotation completes")
+  void retryableErrors() throws Exception {
+    TestWorld w = new TestWorld().nodes(2);
+    ClusterException flaky = new ClusterException(ClusterException.Kind.RETRYABLE, "503 Service Unavailable");
+    w.cluster.failNext("cordon", 2, flaky);
+    w.cluster.failNext("deleteNode", 2, flaky);
+    w.cluster.failNext("podsOnNode", 1, flaky);
+    RunResult r = w.engine(TestWorld.policy(1, 0), Gate.open()).run(opts());
+    assertEquals(RunResult.Outcome.COMPLETED, r.outcome(), r.message());
+    assertEquals(2, r.count(NodeState.DONE));
+  }
+
+  @Test
+  @DisplayName("API errors that never stop freeze with API_UNAVAILABLE after a bounded number of attempts")
+  void persistentApiErrors() throws Exception {
+    TestWorld w = new TestWorld().nodes(2);
+    w.cluster.failNext("cordon", 1000, new ClusterException(ClusterException.Kind.RETRYABLE, "503"));
+    RunResult r = w.engine(TestWorld.policy(1, 0), Gate.open()).run(opts());
+    assertEquals(RunResult.Outcome.FROZEN, r.outcome());
+    assertEquals(ReasonCode.API_UNAVAILABLE, r.reason());
+    assertTrue(w.clock.sleeps() < 200, "bounded: " + w.clock.sleeps() + " rounds");
+  }
+
+  @Test
+  @DisplayName("a surge a previous run left in place is reused and given back, not added again")
+  void previousSurgeAdopted() throws Exception {
+    TestWorld w = new TestWorld().nodes(3);
+    w.addNode("surged-0", "v1.31.0", "zone-a", true, Instant.EPOCH);
+    w.desired = 4;
+    w.store.saveProgress(new RotationProgress("old-run", Instant.EPOCH, Instant.EPOCH, "ENDED",
+        Map.of("group-1", 3), List.of()));
+    RunResult r = w.engine(TestWorld.policy(1, 1), Gate.open()).run(opts());
+    assertEquals(RunResult.Outcome.COMPLETED, r.outcome(), r.message());
+    assertTrue(w.cloudCalls.stream().noneMatch(c -> c.startsWith("desired")), w.cloudCalls.toString());
+    assertEquals(3, w.desired, "back to the size before the first run's surge");
+  }
+
+  @Test
+  @DisplayName("a freeze set while the engine waits for its first gate pass stops it before the surge")
+  void freezeDuringFirstGateWait() throws Exception {
+    TestWorld w = new TestWorld().nodes(2);
+    AtomicInteger evaluations = new AtomicInteger();
+    Gate waiting = step -> {
+      if (evaluations.incrementAndGet() == 2) {
+        w.store.freeze("MANUAL", "stop", List.of(), "cli:carol");
+      }
+      return new GateDecision(GateDecision.Verdict.WAIT, null, List.of());
+    };
+    RunResult r = w.engine(TestWorld.policy(1, 1), waiting).run(opts());
+    assertEquals(RunResult.Outcome.FROZEN, r.outcome());
+    assertTrue(w.cloudCalls.isEmpty());
+    assertTrue(w.cluster.calls().isEmpty());
+  }
 }

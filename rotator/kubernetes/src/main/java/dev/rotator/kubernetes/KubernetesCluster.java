@@ -1,0 +1,358 @@
+package dev.rotator.kubernetes;
+
+import dev.rotator.core.model.NodeInfo;
+import dev.rotator.core.model.PdbInfo;
+import dev.rotator.core.model.PodInfo;
+import dev.rotator.core.model.PodRef;
+import dev.rotator.core.model.Taint;
+import dev.rotator.core.port.Cluster;
+import dev.rotator.core.port.ClusterException;
+import dev.rotator.core.port.ClusterException.Kind;
+import dev.rotator.core.port.EvictionResult;
+import dev.rotator.core.port.PodWatch;
+import io.fabric8.kubernetes.api.model.DeleteOptions;
+import io.fabric8.kubernetes.api.model.KubernetesResourceList;
+import io.fabric8.kubernetes.api.model.ListOptions;
+import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.TaintBuilder;
+import io.fabric8.kubernetes.api.model.policy.v1.Eviction;
+import io.fabric8.kubernetes.api.model.policy.v1.EvictionBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.http.HttpRequest;
+import io.fabric8.kubernetes.client.http.HttpResponse;
+import io.fabric8.kubernetes.client.utils.URLUtils;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+
+/**
+ * The {@link Cluster} port over a fabric8 {@link KubernetesClient}.
+ *
+ * <ul>
+ *   <li>Reads: nodes and PDBs are listed (paginated); pods are only ever listed per node ({@code
+ *       spec.nodeName} field selector) or by phase ({@code status.phase=Pending}), never all at once.
+ *   <li>Cordon/uncordon: a JSON merge patch of {@code spec.unschedulable}, idempotent by nature.
+ *   <li>Taints: read-modify-write with the read resourceVersion (PUT), retried on 409 a bounded number
+ *       of times, so a concurrent kubelet or controller update is never overwritten.
+ *   <li>Eviction: a policy/v1 {@code Eviction} POSTed through the client's HTTP layer (see {@link
+ *       #evict(PodRef)} for why not {@code PodResource.evict}).
+ *   <li>There is no pod deletion anywhere in this class, by design.
+ * </ul>
+ *
+ * Failures are {@link ClusterException}s typed by {@link KubeErrors}. The caller owns the client: {@link
+ * #close()} stops the pod watches this instance started, not the client.
+ */
+public final class KubernetesCluster implements Cluster, AutoCloseable {
+
+  /** How often a taint update is retried after a 409 before it is reported RETRYABLE. */
+  static final int MAX_CONFLICT_RETRIES = 5;
+
+  /** Page size for LIST calls: bounded responses on large clusters. */
+  static final long PAGE_SIZE = 500;
+
+  /** Upper bound on pages followed in one LIST (500 × 1,000 = 500k objects). */
+  static final int MAX_PAGES = 1_000;
+
+  private final KubernetesClient client;
+  private final Set<InformerPodWatch> watches = ConcurrentHashMap.newKeySet();
+
+  public KubernetesCluster(KubernetesClient client) {
+    this.client = client;
+  }
+
+  public KubernetesClient client() {
+    return client;
+  }
+
+  @Override
+  public List<NodeInfo> nodes() {
+    return listAll("list nodes", opts -> client.nodes().list(opts)).stream()
+        .map(KubeModel::toNodeInfo)
+        .toList();
+  }
+
+  @Override
+  public Optional<NodeInfo> node(String name) {
+    try {
+      Node n = client.nodes().withName(name).get();
+      return Optional.ofNullable(n).map(KubeModel::toNodeInfo);
+    } catch (RuntimeException e) {
+      throw KubeErrors.map("get node " + name, e);
+    }
+  }
+
+  @Override
+  public List<PodInfo> podsOnNode(String nodeName) {
+    return listAll(
+            "list pods on node " + nodeName,
+            opts -> client.pods().inAnyNamespace().withField("spec.nodeName", nodeName).list(opts))
+        .stream()
+        .map(KubeModel::toPodInfo)
+        .toList();
+  }
+
+  @Override
+  public List<PodInfo> pendingPods() {
+    return listAll(
+            "list pending pods",
+            opts -> client.pods().inAnyNamespace().withField("status.phase", "Pending").list(opts))
+        .stream()
+        .map(KubeModel::toPodInfo)
+        .toList();
+  }
+
+  @Override
+  public List<PdbInfo> pdbs() {
+    return listAll(
+            "list PodDisruptionBudgets",
+            opts -> client.policy().v1().podDisruptionBudget().inAnyNamespace().list(opts))
+        .stream()
+        .map(KubeModel::toPdbInfo)
+        .toList();
+  }
+
+  @Override
+  public void cordon(String nodeName) {
+    setUnschedulable(nodeName, "true");
+  }
+
+  @Override
+  public void uncordon(String nodeName) {
+    // null removes the field, as kubectl uncordon does (false is the default).
+    setUnschedulable(nodeName, "null");
+  }
+
+  private void setUnschedulable(String nodeName, String value) {
+    try {
+      client
+          .nodes()
+          .withName(nodeName)
+          .patch(
+              PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"unschedulable\":" + value + "}}");
+    } catch (RuntimeException e) {
+      throw KubeErrors.map(("true".equals(value) ? "cordon" : "uncordon") + " node " + nodeName, e);
+    }
+  }
+
+  @Override
+  public void addTaint(String nodeName, Taint taint) {
+    updateNode(
+        "add taint " + taint.key() + ":" + taint.effect() + " to node " + nodeName,
+        nodeName,
+        node -> {
+          List<io.fabric8.kubernetes.api.model.Taint> taints = currentTaints(node);
+          boolean present =
+              taints.stream()
+                  .anyMatch(t -> taint.key().equals(t.getKey()) && taint.effect().equals(t.getEffect()));
+          if (present) {
+            return false;
+          }
+          taints.add(
+              new TaintBuilder()
+                  .withKey(taint.key())
+                  .withValue(taint.value().isEmpty() ? null : taint.value())
+                  .withEffect(taint.effect())
+                  .build());
+          node.getSpec().setTaints(taints);
+          return true;
+        });
+  }
+
+  @Override
+  public void removeTaint(String nodeName, String key) {
+    updateNode(
+        "remove taint " + key + " from node " + nodeName,
+        nodeName,
+        node -> {
+          List<io.fabric8.kubernetes.api.model.Taint> taints = currentTaints(node);
+          if (!taints.removeIf(t -> key.equals(t.getKey()))) {
+            return false;
+          }
+          node.getSpec().setTaints(taints);
+          return true;
+        });
+  }
+
+  private static List<io.fabric8.kubernetes.api.model.Taint> currentTaints(Node node) {
+    if (node.getSpec() == null) {
+      node.setSpec(new io.fabric8.kubernetes.api.model.NodeSpec());
+    }
+    return node.getSpec().getTaints() == null ? new ArrayList<>() : new ArrayList<>(node.getSpec().getTaints());
+  }
+
+  /** Read, change, PUT with the read resourceVersion; a 409 means someone else wrote: read again. */
+  private void updateNode(String what, String nodeName, Function<Node, Boolean> change) {
+    KubernetesClientException lastConflict = null;
+    for (int attempt = 1; attempt <= MAX_CONFLICT_RETRIES; attempt++) {
+      try {
+        Node node = client.nodes().withName(nodeName).get();
+        if (node == null) {
+          throw new ClusterException(Kind.NOT_FOUND, what + ": node " + nodeName + " not found");
+        }
+        if (!change.apply(node)) {
+          return;
+        }
+        // update() keeps the resourceVersion that was read: optimistic locking, a 409 on a lost race.
+        client.nodes().resource(node).update();
+        return;
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != 409) {
+          throw KubeErrors.map(what, e);
+        }
+        lastConflict = e;
+      } catch (ClusterException e) {
+        throw e;
+      } catch (RuntimeException e) {
+        throw KubeErrors.map(what, e);
+      }
+    }
+    throw new ClusterException(
+        Kind.RETRYABLE,
+        what + ": still conflicting after " + MAX_CONFLICT_RETRIES + " attempts",
+        lastConflict);
+  }
+
+  /**
+   * POSTs a policy/v1 Eviction for the pod.
+   *
+   * <p>Not through {@code PodResource.evict(Eviction)}: fabric8 7.8 turns a 429 into {@code false} and
+   * drops the Status body, and the body is where the API server names the blocking PodDisruptionBudget
+   * ("The disruption budget NAME needs ..."), which the freeze evidence must show. The request goes
+   * through the client's own HTTP client, so authentication, User-Agent, timeouts and the disabled
+   * internal retries all apply as for any other call.
+   *
+   * <p>200/201 → EVICTED, 404 → GONE, 429 → BLOCKED with PDB names and Retry-After, 401/403 → a PERMANENT
+   * {@link ClusterException} (missing RBAC for {@code pods/eviction} cannot fix itself by retrying), any
+   * other answer or a transport failure → FAILED with the message (the engine backs off and retries).
+   */
+  @Override
+  public EvictionResult evict(PodRef pod) {
+    Eviction eviction =
+        new EvictionBuilder()
+            .withNewMetadata()
+            .withName(pod.name())
+            .withNamespace(pod.namespace())
+            .endMetadata()
+            .withDeleteOptions(new DeleteOptions())
+            .build();
+    String url =
+        URLUtils.join(
+            client.getMasterUrl().toString(),
+            "api",
+            "v1",
+            "namespaces",
+            pod.namespace(),
+            "pods",
+            pod.name(),
+            "eviction");
+    long timeoutMs = client.getConfiguration().getRequestTimeout();
+    HttpRequest request =
+        client
+            .getHttpClient()
+            .newHttpRequestBuilder()
+            .uri(url)
+            .post("application/json", client.getKubernetesSerialization().asJson(eviction))
+            .timeout(timeoutMs, TimeUnit.MILLISECONDS)
+            .build();
+    HttpResponse<String> response;
+    try {
+      // The request carries its own timeout; the outer bound only guards against a lost completion.
+      response =
+          client.getHttpClient().sendAsync(request, String.class).get(timeoutMs * 2, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return EvictionResult.failed("eviction of " + pod + " interrupted");
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      return EvictionResult.failed("eviction of " + pod + " failed: " + cause);
+    } catch (TimeoutException e) {
+      return EvictionResult.failed("eviction of " + pod + ": no answer within " + (timeoutMs * 2) + " ms");
+    }
+    int code = response.code();
+    if (code == 401 || code == 403) {
+      throw new ClusterException(
+          Kind.PERMANENT,
+          "evict pod " + pod + ": HTTP " + code + " " + abbreviate(response.body())
+              + " (rotator needs 'create' on pods/eviction)");
+    }
+    return EvictionAnswers.interpret(
+        pod, code, response.body(), response.header("Retry-After"), client.getKubernetesSerialization());
+  }
+
+  @Override
+  public void deleteNode(String nodeName) {
+    try {
+      // fabric8 answers a 404 on delete with an empty list rather than an exception: gone is success.
+      client.nodes().withName(nodeName).delete();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == 404) {
+        return;
+      }
+      throw KubeErrors.map("delete node " + nodeName, e);
+    } catch (RuntimeException e) {
+      throw KubeErrors.map("delete node " + nodeName, e);
+    }
+  }
+
+  @Override
+  public PodWatch watchPodsOnNode(String nodeName) {
+    try {
+      InformerPodWatch w = new InformerPodWatch(client, nodeName, watches::remove);
+      watches.add(w);
+      return w;
+    } catch (RuntimeException e) {
+      throw KubeErrors.map("watch pods on node " + nodeName, e);
+    }
+  }
+
+  /** Pod watches still open (for tests and diagnostics). */
+  int openWatches() {
+    return watches.size();
+  }
+
+  @Override
+  public void close() {
+    for (InformerPodWatch w : List.copyOf(watches)) {
+      w.close();
+    }
+  }
+
+  private <T extends io.fabric8.kubernetes.api.model.HasMetadata> List<T> listAll(
+      String what, Function<ListOptions, ? extends KubernetesResourceList<T>> lister) {
+    List<T> all = new ArrayList<>();
+    String cont = null;
+    try {
+      for (int page = 0; page < MAX_PAGES; page++) {
+        ListOptions opts = new ListOptionsBuilder().withLimit(PAGE_SIZE).withContinue(cont).build();
+        KubernetesResourceList<T> list = lister.apply(opts);
+        all.addAll(list.getItems());
+        cont = list.getMetadata() == null ? null : list.getMetadata().getContinue();
+        if (cont == null || cont.isEmpty()) {
+          return all;
+        }
+      }
+    } catch (RuntimeException e) {
+      throw KubeErrors.map(what, e);
+    }
+    throw new ClusterException(
+        Kind.PERMANENT, what + ": more than " + (PAGE_SIZE * MAX_PAGES) + " objects, refusing to go on");
+  }
+
+  private static String abbreviate(String s) {
+    if (s == null) {
+      return "";
+    }
+    String b = s.strip();
+    return b.length() > 300 ? b.substring(0, 300) + "..." : b;
+  }
+}
