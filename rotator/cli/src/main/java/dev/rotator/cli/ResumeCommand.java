@@ -18,10 +18,16 @@ final class ResumeCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     try (Session s = Session.open(global)) {
-      var before = s.store.mode();
+      String was;
+      try {
+        var before = s.store.mode();
+        was = before.mode() + (before.frozen() ? ", frozen for " + before.reason() + ": " + before.message() : "");
+      } catch (RuntimeException unreadable) {
+        // resume rewrites the mode keys, so an unreadable mode is no reason to refuse it.
+        was = "unreadable: " + unreadable.getMessage();
+      }
       var state = s.store.resume("cli:" + Output.user());
-      spec.commandLine().getOut().println("mode: ROTATE (was " + before.mode()
-          + (before.frozen() ? ", frozen for " + before.reason() + ": " + before.message() : "") + ")");
+      spec.commandLine().getOut().println("mode: ROTATE (was " + was + ")");
       return state.frozen() ? ExitCodes.RUNTIME : ExitCodes.OK;
     }
   }

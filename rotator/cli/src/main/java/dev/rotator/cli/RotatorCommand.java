@@ -50,8 +50,8 @@ public final class RotatorCommand implements Runnable {
 
   private static int handle(Exception e, CommandLine cl, CommandLine.ParseResult parsed) {
     PrintWriter err = cl.getErr();
-    if (e instanceof ConfigException) {
-      err.println("rotator: configuration error: " + e.getMessage());
+    if (e instanceof ConfigException ce) {
+      err.println("rotator: configuration error: " + ce.describe());
       return ExitCodes.USAGE;
     }
     if (e instanceof UsageException) {

@@ -44,9 +44,8 @@ final class Session implements AutoCloseable {
     this.cloudAttached = attached;
     this.cluster = new KubernetesCluster(client);
     this.store = new ConfigMapStateStore(
-        client, config.cluster().stateNamespace(), config.cluster().stateConfigMap(), clock);
-    this.gate = new CompositeGate(
-        config.gates().checks(cluster, clock), config.gates().consecutivePasses(), config.gates().checkTimeout());
+        client, clock, config.cluster().stateNamespace(), config.cluster().stateConfigMap());
+    this.gate = config.gates().gate(cluster, clock);
     this.notifier = new LogNotifier();
   }
 
@@ -58,12 +57,13 @@ final class Session implements AutoCloseable {
   /** A session against the cluster the kubeconfig points at. */
   static Session open(GlobalOptions g) {
     RotatorConfig config = loadConfig(g);
-    Optional<Path> kubeconfig = Optional.ofNullable(g.kubeconfig).or(() -> config.cluster().kubeconfig());
+    Optional<Path> kubeconfig =
+        Optional.ofNullable(g.kubeconfig).or(() -> config.cluster().kubeconfig().map(Path::of));
     Optional<String> context = Optional.ofNullable(g.context).or(() -> config.cluster().context());
     KubernetesClient client = KubeClients.create(kubeconfig, context);
     // Outside the simulator there is no fake cloud to replace instances: plan/status/check/freeze/resume work,
     // run refuses (see requireCloud).
-    return new Session(config, client, new FakeCloud(), SystemClock.INSTANCE, false);
+    return new Session(config, client, new FakeCloud(SystemClock.INSTANCE), SystemClock.INSTANCE, false);
   }
 
   /** A session against a simulator running in this JVM. */
@@ -73,7 +73,7 @@ final class Session implements AutoCloseable {
 
   void requireCloud() {
     if (!cloudAttached) {
-      throw new UsageException("provider.type '" + config.provider().type()
+      throw new UsageException("provider.type '" + config.provider().type().name().toLowerCase(java.util.Locale.ROOT)
           + "' cannot replace instances of this cluster; 'run' needs a cloud provider (AWS and GKE providers"
           + " are not in this build yet). Use 'rotator sim' or 'rotator demo' to rotate a simulated cluster.");
     }

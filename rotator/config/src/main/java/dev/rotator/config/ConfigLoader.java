@@ -1,15 +1,32 @@
 package dev.rotator.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.rotator.config.GateSettings.ApiServerSettings;
 import dev.rotator.config.GateSettings.ClusterStateSettings;
+import dev.rotator.config.GateSettings.EtcdSettings;
+import dev.rotator.config.GateSettings.EtcdViaApiServerSettings;
+import dev.rotator.config.GateSettings.PrometheusGateSettings;
+import dev.rotator.config.GateSettings.QuotaSettings;
+import dev.rotator.config.GateSettings.VersionSkewSettings;
 import dev.rotator.config.SelectorSettings.Match;
 import dev.rotator.core.engine.RotationPolicy;
+import dev.rotator.health.apiserver.ApiServerLatencyCheck;
+import dev.rotator.health.etcd.EtcdQuorumCheck;
+import dev.rotator.health.http.HttpCheck;
+import dev.rotator.health.http.HttpUrls;
+import dev.rotator.health.prometheus.LabelMatchers;
+import dev.rotator.health.prometheus.PromQlThresholdCheck;
+import dev.rotator.health.prometheus.PrometheusApi;
+import java.math.BigDecimal;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
 
 /**
  * Reads rotator.yaml into a {@link RotatorConfig}, strictly: every key must be known, every value has
@@ -46,6 +63,19 @@ public final class ConfigLoader {
   static final Duration MAX_POLL = Duration.ofMinutes(10);
   static final Duration MAX_CHECK_TIMEOUT = Duration.ofMinutes(10);
   static final Duration MAX_NEW_NODE_GRACE = Duration.ofDays(1);
+  // Health checks: the limits of each check's own settings record, so that the documented range is the
+  // one enforced, and the loader's message (with the key path) comes before the check's.
+  static final int MAX_LIST = 100;
+  static final int MAX_PROBES = 10;
+  static final int MAX_WINDOW = 10_000;
+  static final int MAX_MINOR_SKEW = 10;
+  static final BigDecimal HUNDRED = BigDecimal.valueOf(100);
+  static final Duration MAX_PROBE_TIMEOUT = Duration.ofSeconds(60);
+  static final Duration MAX_SAMPLE_AGE = Duration.ofDays(1);
+  static final Duration MAX_LATENCY_THRESHOLD = Duration.ofMinutes(10);
+  static final Duration MAX_HTTP_TIMEOUT = HttpCheck.MAX_TIMEOUT;
+  static final Duration MAX_QUOTA_TIMEOUT = Duration.ofSeconds(60);
+  static final Duration MAX_ETCD_TIMEOUT = Duration.ofSeconds(30);
 
   private ConfigLoader() {}
 
@@ -299,8 +329,221 @@ public final class ConfigLoader {
             cs.integer("maxUnschedulablePods", 0, MAX_PODS, d.maxUnschedulablePods()),
             cs.duration("newNodeGrace", Duration.ZERO, MAX_NEW_NODE_GRACE, d.newNodeGrace()));
     cs.finish();
+    ApiServerSettings apiserver = apiserver(s.section("apiserver"));
+    VersionSkewSettings versionSkew = versionSkew(s.section("versionSkew"));
+    QuotaSettings quota = quota(s.section("quota"));
+    EtcdSettings etcd = etcd(s.section("etcd"));
+    EtcdViaApiServerSettings etcdViaApiServer = etcdViaApiServer(s.section("etcdViaApiServer"));
+    PrometheusGateSettings prometheus = prometheus(s.section("prometheus"));
+    List<HttpCheck.Settings> http = http(s);
     s.finish();
-    return new GateSettings(passes, checkTimeout, clusterState);
+    // Check names unique, checkTimeout covering every check: both thrown as ConfigException with paths.
+    return new GateSettings(
+        passes, checkTimeout, clusterState, apiserver, versionSkew, quota, etcd, etcdViaApiServer, prometheus, http);
+  }
+
+  private static ApiServerSettings apiserver(Section s) {
+    ApiServerLatencyCheck.Settings d = ApiServerLatencyCheck.Settings.defaults();
+    boolean enabled = s.bool("enabled", true);
+    List<String> probes =
+        s.strings(
+                "probes",
+                MAX_PROBES,
+                true,
+                v -> Section.rejection("probes", () -> new ApiServerLatencyCheck.Settings(
+                    List.of(v), d.probeTimeout(), d.windowSize(), d.minSamples(), d.maxSampleAge(),
+                    d.p50Threshold(), d.p99Threshold(), d.maxErrorRate(), d.metrics())),
+                null)
+            .orElse(d.probes());
+    Duration probeTimeout = s.duration("probeTimeout", MS, MAX_PROBE_TIMEOUT, d.probeTimeout());
+    int windowSize = s.integer("windowSize", 1, MAX_WINDOW, d.windowSize());
+    int minSamples = s.integer("minSamples", 1, MAX_WINDOW, d.minSamples());
+    Duration maxSampleAge = s.duration("maxSampleAge", Duration.ZERO, MAX_SAMPLE_AGE, d.maxSampleAge());
+    Duration p50 = s.duration("p50Threshold", MS, MAX_LATENCY_THRESHOLD, d.p50Threshold());
+    Duration p99 = s.duration("p99Threshold", MS, MAX_LATENCY_THRESHOLD, d.p99Threshold());
+    double maxErrorRate =
+        s.number("maxErrorPercent", BigDecimal.ZERO, HUNDRED)
+            .map(p -> p.movePointLeft(2).doubleValue())
+            .orElse(d.maxErrorRate());
+    ApiServerLatencyCheck.MetricsSettings dm = d.metrics();
+    Section m = s.section("metrics");
+    boolean metricsOn = m.bool("enabled", dm.enabled());
+    Duration metricsP99 = m.duration("p99Threshold", MS, MAX_LATENCY_THRESHOLD, dm.p99Threshold());
+    List<String> excludeVerbs =
+        m.strings("excludeVerbs", 100, true, ConfigLoader::verb, null)
+            .orElse(dm.excludeVerbs().stream().sorted().toList());
+    int minRequests = m.integer("minRequests", 1, MAX_PODS, dm.minRequests());
+    m.finish();
+    s.finish();
+    if (p50.compareTo(p99) > 0) {
+      throw new ConfigException(
+          s.keyPath("p50Threshold"),
+          Durations.format(p50) + " is above p99Threshold (" + Durations.format(p99)
+              + "): the median cannot be slower than the 99th percentile");
+    }
+    if (minSamples > windowSize) {
+      throw new ConfigException(
+          s.keyPath("minSamples"), minSamples + " is above windowSize (" + windowSize + "): the window never holds that many");
+    }
+    ApiServerLatencyCheck.MetricsSettings metrics =
+        m.build(() -> new ApiServerLatencyCheck.MetricsSettings(metricsOn, metricsP99, Set.copyOf(excludeVerbs), minRequests));
+    return s.build(
+        () ->
+            new ApiServerSettings(
+                enabled,
+                new ApiServerLatencyCheck.Settings(
+                    probes, probeTimeout, windowSize, minSamples, maxSampleAge, p50, p99, maxErrorRate, metrics)));
+  }
+
+  private static String verb(String v) {
+    return v.matches("[A-Za-z]{1,32}")
+        ? null
+        : "expected an HTTP/Kubernetes verb like WATCH or CONNECT (letters only), got '" + Section.printable(v) + "'";
+  }
+
+  private static VersionSkewSettings versionSkew(Section s) {
+    boolean enabled = s.bool("enabled", true);
+    OptionalInt maxMinorSkew =
+        s.isSet("maxMinorSkew") ? OptionalInt.of(s.integer("maxMinorSkew", 0, MAX_MINOR_SKEW, 0)) : none(s, "maxMinorSkew");
+    Optional<String> targetVersion = s.string("targetVersion", Names::kubeVersion);
+    s.finish();
+    return s.build(() -> new VersionSkewSettings(enabled, maxMinorSkew, targetVersion));
+  }
+
+  /** Marks a key that is absent or null as read, and gives "unset". */
+  private static OptionalInt none(Section s, String key) {
+    s.raw(key);
+    return OptionalInt.empty();
+  }
+
+  private static QuotaSettings quota(Section s) {
+    QuotaSettings d = QuotaSettings.defaults();
+    boolean enabled = s.bool("enabled", d.enabled());
+    OptionalInt minHeadroom =
+        s.isSet("minHeadroom") ? OptionalInt.of(s.integer("minHeadroom", 0, MAX_NODES, 0)) : none(s, "minHeadroom");
+    List<String> groups = s.strings("groups", MAX_LIST, true, v -> v.isBlank() ? "a group name must not be empty" : Names.text(v, 1024), null).orElse(d.groups());
+    Duration timeout = s.duration("timeout", MS, MAX_QUOTA_TIMEOUT, d.timeout());
+    s.finish();
+    return s.build(() -> new QuotaSettings(enabled, minHeadroom, groups, timeout));
+  }
+
+  private static EtcdSettings etcd(Section s) {
+    EtcdSettings d = EtcdSettings.defaults();
+    boolean enabled = s.bool("enabled", d.enabled());
+    List<String> endpoints =
+        s.strings(
+                "endpoints",
+                MAX_LIST,
+                true,
+                v ->
+                    Section.rejection(
+                        "etcd endpoint",
+                        () -> new EtcdQuorumCheck.Settings(List.of(URI.create(v)), d.timeout(), null, null, null)),
+                null)
+            .orElse(d.endpoints());
+    Duration timeout = s.duration("timeout", MS, MAX_ETCD_TIMEOUT, d.timeout());
+    Optional<String> caFile = s.string("caFile", v -> Names.text(v, 4096));
+    Optional<String> certFile = s.string("certFile", v -> Names.text(v, 4096));
+    Optional<String> keyFile = s.string("keyFile", v -> Names.text(v, 4096));
+    s.finish();
+    return s.build(() -> new EtcdSettings(enabled, endpoints, timeout, caFile, certFile, keyFile));
+  }
+
+  private static EtcdViaApiServerSettings etcdViaApiServer(Section s) {
+    EtcdViaApiServerSettings d = EtcdViaApiServerSettings.defaults();
+    boolean enabled = s.bool("enabled", d.enabled());
+    Duration timeout = s.duration("timeout", MS, MAX_ETCD_TIMEOUT, d.timeout());
+    s.finish();
+    return s.build(() -> new EtcdViaApiServerSettings(enabled, timeout));
+  }
+
+  /** What an unquoted {@code {severity="critical"}} turns into, and how to write it. */
+  static final String MATCHER_HINT =
+      "(YAML reads an unquoted {...} as a mapping: put single quotes around the matcher, e.g."
+          + " '{severity=\"critical\"}')";
+
+  private static PrometheusGateSettings prometheus(Section s) {
+    PrometheusGateSettings d = PrometheusGateSettings.defaults();
+    boolean enabled = s.bool("enabled", d.enabled());
+    Optional<String> url = s.string("url", v -> Section.rejection("url", () -> PrometheusApi.baseUri(v)));
+    List<String> alertMatchers =
+        s.strings("alertMatchers", MAX_LIST, true, ConfigLoader::matcher, MATCHER_HINT).orElse(d.alertMatchers());
+    List<PromQlThresholdCheck.Rule> rules = new ArrayList<>();
+    for (Section r : s.sections("rules", MAX_LIST)) {
+      rules.add(rule(r));
+    }
+    Duration timeout = s.duration("timeout", MS, MAX_HTTP_TIMEOUT, d.timeout());
+    s.finish();
+    return s.build(() -> new PrometheusGateSettings(enabled, url, alertMatchers, rules, timeout));
+  }
+
+  private static String matcher(String v) {
+    try {
+      LabelMatchers.parse(v);
+      return null;
+    } catch (IllegalArgumentException e) {
+      return Section.sentence(String.valueOf(e.getMessage()));
+    }
+  }
+
+  private static PromQlThresholdCheck.Rule rule(Section r) {
+    String name =
+        r.required(
+            "name",
+            v -> Section.rejection("name", () -> PromQlThresholdCheck.Rule.of(v, "up", PromQlThresholdCheck.Op.GT, 0)),
+            "the check's name, shown in 'rotator check' and freeze reasons");
+    String expr =
+        r.required(
+            "expr",
+            v -> Section.rejection("expr", () -> PromQlThresholdCheck.Rule.of("x", v, PromQlThresholdCheck.Op.GT, 0)),
+            "the PromQL expression");
+    String opText = r.required("op", v -> null, "the bad side of the threshold: '>', '>=', '<' or '<='");
+    PromQlThresholdCheck.Op op;
+    try {
+      op = PromQlThresholdCheck.Op.parse(opText);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(
+          r.keyPath("op"),
+          "expected one of '>', '>=', '<', '<=' (quoted: an unquoted > starts a YAML folded text), got '"
+              + Section.printable(opText) + "'");
+    }
+    double threshold =
+        r.number("threshold", null, null)
+            .orElseThrow(() -> new ConfigException(r.keyPath("threshold"), "required: a finite number"))
+            .doubleValue();
+    PromQlThresholdCheck.EmptyIs emptyIs =
+        r.enumValue("emptyIs", PromQlThresholdCheck.EmptyIs.class, PromQlThresholdCheck.EmptyIs.UNKNOWN);
+    r.finish();
+    return r.build(() -> new PromQlThresholdCheck.Rule(name, expr, op, threshold, emptyIs));
+  }
+
+  private static List<HttpCheck.Settings> http(Section gates) {
+    List<HttpCheck.Settings> out = new ArrayList<>();
+    for (Section h : gates.sections("http", MAX_LIST)) {
+      String name =
+          h.required(
+              "name",
+              v -> Section.rejection("name", () -> HttpCheck.Settings.defaults(v, "http://127.0.0.1/")),
+              "the check's name, shown in 'rotator check' and freeze reasons");
+      String url = h.required("url", v -> Section.rejection("url", () -> HttpUrls.parse("url", v)), "the URL to GET");
+      int expectStatus = h.integer("expectStatus", 100, 599, HttpCheck.Settings.DEFAULT_EXPECT_STATUS);
+      Optional<String> bodyContains =
+          h.string("bodyContains", v -> v.isEmpty() ? "is empty, which every body contains; leave it out to skip the body check" : null);
+      Optional<String> bodyRegex =
+          h.string(
+              "bodyRegex",
+              v -> Section.rejection(
+                  "bodyRegex",
+                  () -> new HttpCheck.Settings("x", "http://127.0.0.1/", 200, null, v, HttpCheck.Settings.DEFAULT_TIMEOUT)));
+      Duration timeout = h.duration("timeout", MS, MAX_HTTP_TIMEOUT, HttpCheck.Settings.DEFAULT_TIMEOUT);
+      h.finish();
+      out.add(
+          h.build(
+              () ->
+                  new HttpCheck.Settings(
+                      name, url, expectStatus, bodyContains.orElse(null), bodyRegex.orElse(null), timeout)));
+    }
+    return out;
   }
 
   private static AlertSettings alerts(Section s) {

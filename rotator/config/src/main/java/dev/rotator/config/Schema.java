@@ -13,18 +13,28 @@ import java.util.Map;
  */
 final class Schema {
 
-  /** A key: a leaf (scalar value) or a section (mapping with its own keys). */
+  /**
+   * A key: a leaf (a scalar, or a list of scalars), a section (a mapping with its own keys) or a list of
+   * sections (a list whose elements are mappings with the same keys, e.g. {@code gates.http}).
+   */
   static final class Key {
     final String name;
     final Map<String, Key> children;
+    final boolean list;
 
-    private Key(String name, Map<String, Key> children) {
+    private Key(String name, Map<String, Key> children, boolean list) {
       this.name = name;
       this.children = children;
+      this.list = list;
     }
 
     boolean isSection() {
-      return children != null;
+      return children != null && !list;
+    }
+
+    /** A list of mappings; {@link #children} are the keys of each element. */
+    boolean isList() {
+      return list;
     }
 
     Key child(String key) {
@@ -37,17 +47,26 @@ final class Schema {
   }
 
   static Key leaf(String name) {
-    return new Key(name, null);
+    return new Key(name, null, false);
   }
 
   static Key section(String name, Key... keys) {
+    return new Key(name, children(name, keys), false);
+  }
+
+  /** A list of mappings, each with these keys. */
+  static Key list(String name, Key... keys) {
+    return new Key(name, children(name, keys), true);
+  }
+
+  private static Map<String, Key> children(String name, Key... keys) {
     Map<String, Key> m = new LinkedHashMap<>();
     for (Key k : keys) {
       if (m.put(k.name, k) != null) {
         throw new IllegalStateException("key declared twice: " + name + "." + k.name);
       }
     }
-    return new Key(name, m);
+    return m;
   }
 
   static final Key ROOT =
@@ -92,26 +111,80 @@ final class Schema {
                   leaf("enabled"),
                   leaf("maxNotReadyNodes"),
                   leaf("maxUnschedulablePods"),
-                  leaf("newNodeGrace"))),
+                  leaf("newNodeGrace")),
+              section(
+                  "apiserver",
+                  leaf("enabled"),
+                  leaf("probes"),
+                  leaf("probeTimeout"),
+                  leaf("windowSize"),
+                  leaf("minSamples"),
+                  leaf("maxSampleAge"),
+                  leaf("p50Threshold"),
+                  leaf("p99Threshold"),
+                  leaf("maxErrorPercent"),
+                  section(
+                      "metrics",
+                      leaf("enabled"),
+                      leaf("p99Threshold"),
+                      leaf("excludeVerbs"),
+                      leaf("minRequests"))),
+              section("versionSkew", leaf("enabled"), leaf("maxMinorSkew"), leaf("targetVersion")),
+              section("quota", leaf("enabled"), leaf("minHeadroom"), leaf("groups"), leaf("timeout")),
+              section(
+                  "etcd",
+                  leaf("enabled"),
+                  leaf("endpoints"),
+                  leaf("timeout"),
+                  leaf("caFile"),
+                  leaf("certFile"),
+                  leaf("keyFile")),
+              section("etcdViaApiServer", leaf("enabled"), leaf("timeout")),
+              section(
+                  "prometheus",
+                  leaf("enabled"),
+                  leaf("url"),
+                  leaf("alertMatchers"),
+                  list(
+                      "rules",
+                      leaf("name"),
+                      leaf("expr"),
+                      leaf("op"),
+                      leaf("threshold"),
+                      leaf("emptyIs")),
+                  leaf("timeout")),
+              list(
+                  "http",
+                  leaf("name"),
+                  leaf("url"),
+                  leaf("expectStatus"),
+                  leaf("bodyContains"),
+                  leaf("bodyRegex"),
+                  leaf("timeout"))),
           section("alerts", section("log", leaf("enabled"))));
 
-  /** Every key path, sections and leaves, depth first in declaration order. */
+  /**
+   * Every key path, sections and leaves, depth first in declaration order. The keys of a list's elements
+   * are written with {@code []}: {@code gates.http[].url}.
+   */
   static List<String> allPaths() {
     List<String> out = new ArrayList<>();
     walk(ROOT, "", out);
     return List.copyOf(out);
   }
 
-  /** Only the leaf key paths (those that take a value). */
+  /** The key paths that take a value: leaves and lists (not sections). */
   static List<String> leafPaths() {
     return allPaths().stream().filter(p -> !lookup(p).isSection()).toList();
   }
 
+  /** The key at a path of {@link #allPaths()}; {@code []} after a part steps into a list's elements. */
   static Key lookup(String path) {
     Key k = ROOT;
     for (String part : path.split("\\.")) {
-      k = k.child(part);
-      if (k == null) {
+      boolean element = part.endsWith("[]");
+      k = k.child(element ? part.substring(0, part.length() - 2) : part);
+      if (k == null || (element && !k.isList())) {
         throw new IllegalArgumentException("no such key: " + path);
       }
     }
@@ -124,6 +197,8 @@ final class Schema {
       out.add(path);
       if (c.isSection()) {
         walk(c, path, out);
+      } else if (c.isList()) {
+        walk(c, path + "[]", out);
       }
     }
   }

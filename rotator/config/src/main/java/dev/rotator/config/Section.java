@@ -3,16 +3,22 @@ package dev.rotator.config;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * One mapping of the document, read against its {@link Schema.Key}: unknown keys are refused on
@@ -96,10 +102,198 @@ final class Section {
   Section section(String key) {
     Schema.Key k = declared(key);
     if (!k.isSection()) {
-      throw new IllegalStateException("bug: " + keyPath(key) + " is a leaf, read as a section");
+      throw new IllegalStateException("bug: " + keyPath(key) + " is not a section, read as one");
     }
     read.add(key);
     return Section.of(node.get(key), keyPath(key), k);
+  }
+
+  /**
+   * A list of mappings (declared with {@link Schema#list}); each element is a Section whose path is
+   * {@code key[i]}, e.g. {@code gates.http[1]}, so errors inside it name the element. Absent, null or an
+   * empty scalar is an empty list.
+   */
+  List<Section> sections(String key, int maxItems) {
+    Schema.Key k = declared(key);
+    if (!k.isList()) {
+      throw new IllegalStateException("bug: " + keyPath(key) + " is not a list of mappings, read as one");
+    }
+    read.add(key);
+    JsonNode v = node.get(key);
+    if (v == null || v.isNull() || (v.isTextual() && v.textValue().isEmpty())) {
+      return List.of();
+    }
+    if (!v.isArray()) {
+      throw new ConfigException(
+          keyPath(key),
+          "expected a list of mappings with keys " + String.join(", ", k.childNames()) + "; got " + describe(v)
+              + (v.isObject() ? " (start each element with '- ')" : ""));
+    }
+    if (v.size() > maxItems) {
+      throw new ConfigException(keyPath(key), "at most " + maxItems + " elements, got " + v.size());
+    }
+    List<Section> out = new ArrayList<>();
+    for (int i = 0; i < v.size(); i++) {
+      out.add(Section.of(v.get(i), keyPath(key) + "[" + i + "]", k));
+    }
+    return out;
+  }
+
+  /** A string that must be set: {@code what} says what it is, for the "required" message. */
+  String required(String key, Function<String, String> check, String what) {
+    return string(key, check).orElseThrow(() -> new ConfigException(keyPath(key), "required: " + what));
+  }
+
+  /**
+   * A list of strings, each checked by {@code check} (an error sentence or null); errors name the
+   * element ({@code gates.apiserver.probes[2]}). Empty when the key is absent or null; {@code []} is an
+   * empty list.
+   *
+   * @param distinct refuse a value listed twice
+   * @param mappingHint added to the error when an element is a mapping (YAML reads an unquoted {@code
+   *     {a="b"}} as one), or null
+   */
+  Optional<List<String>> strings(
+      String key, int maxItems, boolean distinct, Function<String, String> check, String mappingHint) {
+    JsonNode v = raw(key);
+    if (v == null) {
+      return Optional.empty();
+    }
+    if (!v.isArray()) {
+      throw new ConfigException(
+          keyPath(key),
+          "expected a list of strings, got " + describe(v)
+              + (v.isTextual() || v.isNumber() || v.isBoolean() ? " (a single value is written as a list: [value])" : ""));
+    }
+    if (v.size() > maxItems) {
+      throw new ConfigException(keyPath(key), "at most " + maxItems + " elements, got " + v.size());
+    }
+    List<String> out = new ArrayList<>();
+    Map<String, Integer> seen = new HashMap<>();
+    for (int i = 0; i < v.size(); i++) {
+      JsonNode e = v.get(i);
+      String at = keyPath(key) + "[" + i + "]";
+      if (!e.isTextual()) {
+        String hint =
+            e.isObject() && mappingHint != null
+                ? " " + mappingHint
+                : e.isBoolean()
+                    ? " (unquoted yes/no/on/off/true/false are booleans in YAML: quote the value)"
+                    : e.isNumber() ? " (quote the value to make it a string)" : "";
+        throw new ConfigException(at, "expected a string, got " + describe(e) + hint);
+      }
+      String text = e.textValue();
+      String problem = check.apply(text);
+      if (problem != null) {
+        throw new ConfigException(at, problem);
+      }
+      Integer first = seen.putIfAbsent(text, i);
+      if (distinct && first != null) {
+        throw new ConfigException(at, "'" + printable(text) + "' is listed twice (first at [" + first + "])");
+      }
+      out.add(text);
+    }
+    return Optional.of(List.copyOf(out));
+  }
+
+  /**
+   * A number, integer or decimal ({@code 5}, {@code 0.5}, {@code 1e-3}), finite, within [min, max] (null:
+   * unbounded). Empty when absent. Exact: the value is kept as written, as a BigDecimal.
+   */
+  Optional<BigDecimal> number(String key, BigDecimal min, BigDecimal max) {
+    JsonNode v = raw(key);
+    if (v == null) {
+      return Optional.empty();
+    }
+    String expected =
+        min != null && max != null
+            ? "a number in " + plain(min) + ".." + plain(max)
+            : min != null ? "a number >= " + plain(min) : max != null ? "a number <= " + plain(max) : "a finite number";
+    if (v.isTextual()) {
+      String t = v.textValue().strip();
+      throw new ConfigException(
+          keyPath(key),
+          "expected " + expected + ", got " + describe(v) + " (write numbers without quotes"
+              + (t.endsWith("%") ? " and without '%'" : "") + ")");
+    }
+    if (!v.isNumber()) {
+      throw new ConfigException(keyPath(key), "expected " + expected + ", got " + describe(v));
+    }
+    if (!v.isIntegralNumber() && !v.isBigDecimal()) {
+      // .inf and .nan: the only numbers SafeYaml keeps as doubles.
+      throw new ConfigException(keyPath(key), "expected " + expected + ", got " + describe(v) + " (not finite)");
+    }
+    BigDecimal b = v.decimalValue();
+    if (Double.isInfinite(b.doubleValue())) {
+      throw new ConfigException(keyPath(key), "expected " + expected + ", got " + describe(v) + " (too large)");
+    }
+    if ((min != null && b.compareTo(min) < 0) || (max != null && b.compareTo(max) > 0)) {
+      throw new ConfigException(keyPath(key), "expected " + expected + ", got " + describe(v));
+    }
+    return Optional.of(b);
+  }
+
+  private static String plain(BigDecimal b) {
+    return b.stripTrailingZeros().toPlainString();
+  }
+
+  /**
+   * Builds a health check's settings record, whose constructor validates its own fields: an {@link
+   * IllegalArgumentException} from it becomes a ConfigException. When its message starts with a key of
+   * this section ({@code minSamples must be ...}, {@code rules[1].name '...' is used ...}), the error
+   * is put on that key and the key is dropped from the message; otherwise it is put on this section.
+   */
+  <T> T build(Supplier<T> make) {
+    try {
+      return make.get();
+    } catch (ConfigException e) {
+      throw e;
+    } catch (IllegalArgumentException e) {
+      throw rejected(String.valueOf(e.getMessage()));
+    }
+  }
+
+  private static final Pattern LEADING_KEY =
+      Pattern.compile("^([A-Za-z][A-Za-z0-9]*(?:\\[\\d{1,6}\\])?(?:\\.[A-Za-z][A-Za-z0-9]*(?:\\[\\d{1,6}\\])?)*):?\\s+(\\S.*)$", Pattern.DOTALL);
+
+  private ConfigException rejected(String message) {
+    Matcher m = LEADING_KEY.matcher(message);
+    if (m.matches() && resolves(schema, m.group(1))) {
+      return new ConfigException(join(path, m.group(1)), sentence(m.group(2)));
+    }
+    return new ConfigException(path, sentence(message));
+  }
+
+  /** Whether {@code relative} ({@code metrics.p99Threshold}, {@code rules[0].name}) is a key under {@code k}. */
+  private static boolean resolves(Schema.Key k, String relative) {
+    for (String part : relative.split("\\.")) {
+      int bracket = part.indexOf('[');
+      Schema.Key c = k.child(bracket < 0 ? part : part.substring(0, bracket));
+      if (c == null || (bracket >= 0) != c.isList()) {
+        return false;
+      }
+      k = c;
+    }
+    return true;
+  }
+
+  /**
+   * For {@link #string}-style checks that delegate to a health check's own validation: runs {@code probe}
+   * and returns its refusal (without a leading {@code field}, which the key path already names), or null.
+   */
+  static String rejection(String field, Runnable probe) {
+    try {
+      probe.run();
+      return null;
+    } catch (IllegalArgumentException e) {
+      String msg = String.valueOf(e.getMessage());
+      for (String prefix : List.of(field + ": ", field + " ")) {
+        if (msg.startsWith(prefix) && msg.length() > prefix.length()) {
+          return sentence(msg.substring(prefix.length()));
+        }
+      }
+      return sentence(msg);
+    }
   }
 
   boolean bool(String key, boolean dflt) {
