@@ -1,0 +1,158 @@
+package dev.rotator.sim;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A simulated cluster to run rotator against: node groups, workloads with their PDBs, the clock, and
+ * optionally the rotator configuration to use. Documented with a complete example in docs/simulator.md.
+ *
+ * @param name scenario name (appears in the report)
+ * @param seed seed for generated names, so runs are repeatable
+ * @param clock simulated time
+ * @param nodeGroups node groups of the fake cloud
+ * @param workloads workloads and their PDBs
+ * @param faults fault injections (none are defined yet; the list must be empty)
+ */
+public record Scenario(
+    String name,
+    long seed,
+    ClockSpec clock,
+    List<NodeGroupSpec> nodeGroups,
+    List<WorkloadSpec> workloads,
+    JsonNode rotatorConfig,
+    List<JsonNode> faults) {
+
+  /** Names of the scenarios shipped as resources. */
+  public static final List<String> BUILTIN = List.of("demo", "plain", "tight-pdb", "unsatisfiable-pdb");
+
+  public Scenario {
+    nodeGroups = List.copyOf(nodeGroups);
+    workloads = List.copyOf(workloads);
+    faults = List.copyOf(faults);
+    rotatorConfig = rotatorConfig == null ? null : rotatorConfig.deepCopy();
+  }
+
+  /** The {@code rotator:} section (a rotator.yaml subtree), a copy; null when the scenario has none. */
+  @Override
+  public JsonNode rotatorConfig() {
+    return rotatorConfig == null ? null : rotatorConfig.deepCopy();
+  }
+
+  /**
+   * Simulated time.
+   *
+   * @param scale simulated seconds per wall second
+   * @param start the simulated instant the simulation starts at
+   */
+  public record ClockSpec(double scale, Instant start) {}
+
+  /**
+   * A node group (an Auto Scaling group, a node pool).
+   *
+   * @param kubeletVersion the version of the nodes that exist at start
+   * @param targetVersion the version replacement instances get; nodes below it are outdated
+   */
+  public record NodeGroupSpec(
+      String name,
+      List<String> zones,
+      int size,
+      int minSize,
+      int maxSize,
+      int quota,
+      long cpuMillis,
+      long memoryMi,
+      String kubeletVersion,
+      String targetVersion,
+      int provisioningSeconds,
+      int readySeconds,
+      String instanceType) {
+    public NodeGroupSpec {
+      zones = List.copyOf(zones);
+    }
+  }
+
+  /** Kinds of workload a scenario can declare. */
+  public enum WorkloadKind {
+    Deployment,
+    StatefulSet,
+    DaemonSet,
+    /** Pods without a controller: evicting one loses it. */
+    Pod,
+    /** A static pod on every node, seen through its mirror pod. */
+    StaticPod
+  }
+
+  /** {@code 3} or {@code 50%}. */
+  public record IntOrPercent(int value, boolean percent) {
+    @Override
+    public String toString() {
+      return percent ? value + "%" : Integer.toString(value);
+    }
+  }
+
+  /** Exactly one of the two is set. */
+  public record PdbSpec(IntOrPercent minAvailable, IntOrPercent maxUnavailable) {}
+
+  /** A toleration as in a pod spec. */
+  public record TolerationSpec(String key, String operator, String value, String effect) {}
+
+  public record WorkloadSpec(
+      WorkloadKind kind,
+      String namespace,
+      String name,
+      int replicas,
+      long cpuMillis,
+      long memoryMi,
+      int startupSeconds,
+      int terminationGraceSeconds,
+      boolean emptyDir,
+      boolean neverReady,
+      Map<String, String> nodeSelector,
+      List<TolerationSpec> tolerations,
+      PdbSpec pdb) {
+    public WorkloadSpec {
+      nodeSelector = Map.copyOf(nodeSelector);
+      tolerations = List.copyOf(tolerations);
+    }
+  }
+
+  /** Reads a scenario file. */
+  public static Scenario load(Path file) {
+    String text;
+    try {
+      text = Files.readString(file, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new ScenarioException(file.toString(), "", "cannot read: " + e.getMessage());
+    }
+    return parse(text, file.getFileName().toString());
+  }
+
+  /** One of {@link #BUILTIN}. */
+  public static Scenario builtin(String name) {
+    if (!BUILTIN.contains(name)) {
+      throw new IllegalArgumentException("no built-in scenario '" + name + "'; built-in scenarios: " + BUILTIN);
+    }
+    String resource = "/scenarios/" + name + ".yaml";
+    try (InputStream in = Scenario.class.getResourceAsStream(resource)) {
+      if (in == null) {
+        throw new IllegalStateException("built-in scenario resource " + resource + " is missing from the jar");
+      }
+      return parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), name + ".yaml");
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read built-in scenario " + name, e);
+    }
+  }
+
+  /** Parses scenario YAML; {@code sourceName} prefixes error messages. */
+  public static Scenario parse(String yaml, String sourceName) {
+    return new ScenarioParser(sourceName).parse(yaml);
+  }
+}

@@ -1,0 +1,86 @@
+package dev.rotator.sim;
+
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.rotator.sim.record.Observations;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the simulator observed, independently of what rotator claims. Safety figures come from the
+ * simulator's recorder; see {@link dev.rotator.sim.record.Recorder} for the exact definitions.
+ *
+ * @param scenario scenario name
+ * @param nodesTotal nodes present at the start
+ * @param nodesOutdatedAtStart nodes whose kubelet version was below their group's target at the start
+ * @param nodesRotated original nodes whose Node was deleted and whose instance was terminated
+ * @param rotationComplete every originally outdated node rotated, the cloud settled (nothing to launch or
+ *     provisioning) and every live instance has a Ready Node
+ * @param makespanSeconds simulated seconds from the first cordon or eviction to completion (or to now)
+ * @param wallSeconds wall seconds since the simulation was ready
+ * @param pdbViolations number of PDB violations
+ * @param pdbViolationDetails one line per violation
+ * @param minHealthyByPdb per PDB ({@code ns/name}): the lowest currentHealthy seen and desiredHealthy then
+ * @param maxNodesUnavailable most Ready schedulable nodes missing at once, relative to the start
+ * @param podsLost pods lost
+ * @param podsLostDetails one line per loss
+ * @param podDeleteRequests pod DELETE requests received (rotator must send none)
+ * @param invariantViolations one line per broken invariant
+ * @param evictionsAccepted evictions accepted
+ * @param evictionsRefused evictions refused with 429
+ * @param apiRequests API requests served
+ * @param apiRequestsByVerb by Kubernetes verb
+ * @param apiRequestsByClient by User-Agent
+ * @param apiRequestsByResource by {@code verb resource}
+ * @param freezes every transition of rotator's persisted mode to FREEZE
+ */
+@JsonPropertyOrder({
+  "scenario", "nodesTotal", "nodesOutdatedAtStart", "nodesRotated", "rotationComplete", "makespanSeconds",
+  "wallSeconds", "pdbViolations", "pdbViolationDetails", "minHealthyByPdb", "maxNodesUnavailable", "podsLost",
+  "podsLostDetails", "podDeleteRequests", "invariantViolations", "evictionsAccepted", "evictionsRefused",
+  "apiRequests", "apiRequestsByVerb", "apiRequestsByClient", "apiRequestsByResource", "freezes"
+})
+public record SimReport(
+    String scenario,
+    int nodesTotal,
+    int nodesOutdatedAtStart,
+    int nodesRotated,
+    boolean rotationComplete,
+    double makespanSeconds,
+    double wallSeconds,
+    int pdbViolations,
+    List<String> pdbViolationDetails,
+    Map<String, Observations.PdbLow> minHealthyByPdb,
+    int maxNodesUnavailable,
+    int podsLost,
+    List<String> podsLostDetails,
+    long podDeleteRequests,
+    List<String> invariantViolations,
+    long evictionsAccepted,
+    long evictionsRefused,
+    long apiRequests,
+    Map<String, Long> apiRequestsByVerb,
+    Map<String, Long> apiRequestsByClient,
+    Map<String, Long> apiRequestsByResource,
+    List<Observations.Freeze> freezes) {
+
+  private static final ObjectMapper JSON =
+      new ObjectMapper()
+          .enable(SerializationFeature.INDENT_OUTPUT)
+          .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
+
+  /** No PDB violation, no pod lost, no broken invariant (which includes pod DELETE requests). */
+  public boolean safe() {
+    return pdbViolations == 0 && podsLost == 0 && invariantViolations.isEmpty();
+  }
+
+  public String toJson() {
+    try {
+      return JSON.writeValueAsString(this);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot serialize the report", e);
+    }
+  }
+}

@@ -1,0 +1,372 @@
+package dev.rotator.sim;
+
+import dev.rotator.core.ScaledClock;
+import dev.rotator.core.engine.KubeVersion;
+import dev.rotator.provider.fake.FakeCloud;
+import dev.rotator.provider.fake.FakeGroupSpec;
+import dev.rotator.provider.fake.FakeInstance;
+import dev.rotator.sim.Scenario.NodeGroupSpec;
+import dev.rotator.sim.api.ApiServer;
+import dev.rotator.sim.api.ApiStats;
+import dev.rotator.sim.cluster.Disruption;
+import dev.rotator.sim.cluster.Kubelet;
+import dev.rotator.sim.cluster.Names;
+import dev.rotator.sim.cluster.NodeLifecycle;
+import dev.rotator.sim.cluster.PdbStatusController;
+import dev.rotator.sim.cluster.PdbTracker;
+import dev.rotator.sim.cluster.Scheduler;
+import dev.rotator.sim.cluster.WorkloadController;
+import dev.rotator.sim.record.Observations;
+import dev.rotator.sim.record.Recorder;
+import dev.rotator.sim.store.ClusterStore;
+import dev.rotator.sim.store.ResourceTypes;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A simulated cluster, kwok-style, that rotator drives through the real fabric8 client over HTTP:
+ *
+ * <ul>
+ *   <li>an API server on 127.0.0.1 ({@link ApiServer}) over an indexed in-memory store;
+ *   <li>a fake cloud ({@link #cloud()}) whose node groups launch instances after a provisioning delay;
+ *   <li>simulated controllers (node lifecycle, workloads, scheduler, kubelet, PDB status) ticking once per
+ *       simulated second on a {@link ScaledClock} shared with rotator;
+ *   <li>a {@link Recorder} of what really happened, reported by {@link #report()}.
+ * </ul>
+ *
+ * {@link #start} returns once the initial pods are Running and Ready; {@link #close} stops everything.
+ */
+public final class Simulator implements AutoCloseable {
+  private static final Duration TICK = Duration.ofSeconds(1);
+  private static final Duration CLOUD_NODE_DELETE_DELAY = Duration.ofSeconds(5);
+  private static final int BOOTSTRAP_ROUNDS = 10;
+
+  private final Scenario scenario;
+  private final ScaledClock clock;
+  private final ClusterStore store;
+  private final FakeCloud cloud;
+  private final Recorder recorder;
+  private final NodeLifecycle nodes;
+  private final Scheduler scheduler;
+  private final Kubelet kubelet;
+  private final PdbStatusController pdbStatus;
+  private final PdbTracker pdbs;
+  private final ApiServer api;
+  private WorkloadController workloads;
+  private Thread ticker;
+  private Instant readyAt;
+  private volatile boolean stopping;
+  private volatile Throwable failure;
+
+  private Simulator(Scenario scenario) {
+    this.scenario = scenario;
+    this.clock = new ScaledClock(scenario.clock().start(), scenario.clock().scale());
+    this.store = new ClusterStore(clock);
+    this.cloud = new FakeCloud(clock);
+    this.pdbs = new PdbTracker(store);
+    this.recorder = new Recorder(store, cloud, pdbs, scenario.clock().start());
+    Map<String, Duration> readyDelay = new HashMap<>();
+    scenario.nodeGroups().forEach(g -> readyDelay.put(g.name(), Duration.ofSeconds(g.readySeconds())));
+    this.nodes = new NodeLifecycle(store, g -> readyDelay.getOrDefault(g, Duration.ZERO), CLOUD_NODE_DELETE_DELAY);
+    this.scheduler = new Scheduler(store);
+    this.kubelet = new Kubelet(store);
+    this.pdbStatus = new PdbStatusController(store, pdbs);
+    this.api = new ApiServer(store, recorder, pdbs, serverVersion(scenario));
+  }
+
+  /** Builds the cluster, starts the API and the controllers; returns when the initial pods are Ready. */
+  public static Simulator start(Scenario scenario) {
+    Simulator sim = new Simulator(scenario);
+    try {
+      sim.boot();
+    } catch (RuntimeException e) {
+      sim.close();
+      throw e;
+    }
+    return sim;
+  }
+
+  private void boot() {
+    workloads = new WorkloadController(store, new Names(scenario.seed()), ClusterBootstrap.staticPods(scenario));
+    // Listener order: controllers, then the PDB status, then the recorder. Each sees every event in order.
+    store.addListener(pdbs);
+    store.addListener(scheduler);
+    store.addListener(kubelet);
+    store.addListener(nodes);
+    store.addListener(workloads);
+    store.addListener(pdbStatus);
+    store.addListener(recorder);
+    ClusterBootstrap.namespaces(store, scenario);
+    for (NodeGroupSpec g : scenario.nodeGroups()) {
+      cloud.addGroup(
+          new FakeGroupSpec(
+              g.name(), g.zones(), g.size(), g.minSize(), g.maxSize(), g.quota(), g.targetVersion(),
+              g.instanceType(), g.cpuMillis(), g.memoryMi(), Duration.ofSeconds(g.provisioningSeconds())));
+      for (int i = 0; i < g.size(); i++) {
+        FakeInstance inst = cloud.addRunningInstance(g.name(), g.zones().get(i % g.zones().size()), g.kubeletVersion());
+        nodes.registerReady(inst);
+      }
+    }
+    cloud.addListener(recorder);
+    cloud.addListener(nodes);
+    ClusterBootstrap.workloads(store, scenario);
+    settle();
+    api.start();
+    recorder.arm();
+    readyAt = clock.now();
+    ticker = new Thread(this::tickLoop, "sim-controllers");
+    ticker.setDaemon(true);
+    ticker.start();
+  }
+
+  /** Runs the controllers until the initial pods are bound and Ready (the cluster was running before). */
+  private void settle() {
+    for (int round = 0; round < BOOTSTRAP_ROUNDS; round++) {
+      Instant now = clock.now();
+      workloads.tick(now);
+      scheduler.tick(now);
+      kubelet.startAllNow(now);
+      workloads.tick(now);
+      if (!scheduler.hasPending() && !kubelet.busy()) {
+        return;
+      }
+    }
+    List<String> stuck =
+        store.podsOnNode("").stream()
+            .limit(5)
+            .map(p -> ClusterStore.key(p) + " (" + unschedulableMessage(p) + ")")
+            .toList();
+    if (!stuck.isEmpty()) {
+      throw new ScenarioException(
+          scenario.name(),
+          "workloads",
+          store.podsOnNode("").size() + " pod(s) do not fit on the nodes at start, e.g. " + String.join("; ", stuck));
+    }
+  }
+
+  private static String unschedulableMessage(Pod p) {
+    return p.getStatus() == null || p.getStatus().getConditions() == null
+        ? "pending"
+        : p.getStatus().getConditions().stream()
+            .filter(c -> "PodScheduled".equals(c.getType()))
+            .map(c -> c.getMessage())
+            .findFirst()
+            .orElse("pending");
+  }
+
+  private void tickLoop() {
+    try {
+      while (!stopping) {
+        Instant now = clock.now();
+        cloud.reconcile(now);
+        nodes.tick(now);
+        workloads.tick(now);
+        scheduler.tick(now);
+        kubelet.tick(now);
+        api.dropRequestLog();
+        clock.sleep(TICK);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (RuntimeException | Error e) {
+      // Stop simulating rather than run on in a broken state; report() and awaitQuiet() surface it.
+      failure = e;
+    }
+  }
+
+  // ---------------------------------------------------------------- public API
+
+  public Scenario scenario() {
+    return scenario;
+  }
+
+  /** The API server's base URL, {@code http://127.0.0.1:<port>}. */
+  public String apiUrl() {
+    return api.url();
+  }
+
+  /** The simulated clock; give it to rotator so both count time the same way. */
+  public ScaledClock clock() {
+    return clock;
+  }
+
+  /** The fake cloud behind the nodes; rotator uses it as its CloudProvider. */
+  public FakeCloud cloud() {
+    return cloud;
+  }
+
+  /** Why the controllers stopped, if they did. */
+  public Optional<Throwable> failure() {
+    return Optional.ofNullable(failure);
+  }
+
+  /** Writes a kubeconfig pointing at the simulated API (context {@code rotator-sim}). */
+  public void writeKubeconfig(Path file) {
+    String yaml =
+        "apiVersion: v1\n"
+            + "kind: Config\n"
+            + "clusters:\n"
+            + "- name: rotator-sim\n"
+            + "  cluster:\n"
+            + "    server: " + apiUrl() + "\n"
+            + "contexts:\n"
+            + "- name: rotator-sim\n"
+            + "  context:\n"
+            + "    cluster: rotator-sim\n"
+            + "    user: rotator-sim\n"
+            + "    namespace: default\n"
+            + "current-context: rotator-sim\n"
+            + "users:\n"
+            + "- name: rotator-sim\n"
+            + "  user:\n"
+            + "    token: simulated\n";
+    try {
+      if (file.getParent() != null) {
+        Files.createDirectories(file.getParent());
+      }
+      Files.writeString(file, yaml, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot write kubeconfig " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Waits, on the simulated clock, until nothing is in transition: no pod Pending, starting or terminating,
+   * no instance provisioning, no Node waiting to become Ready or be deleted.
+   *
+   * @return false when {@code simTimeout} of simulated time passed first
+   */
+  public boolean awaitQuiet(Duration simTimeout) {
+    Instant deadline = clock.now().plus(simTimeout);
+    while (true) {
+      throwIfFailed();
+      if (quiet()) {
+        return true;
+      }
+      if (!clock.now().isBefore(deadline)) {
+        return false;
+      }
+      try {
+        clock.sleep(TICK);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
+  }
+
+  /**
+   * The cloud first (its changes reach the store through listeners after its own lock is released, and
+   * settled() stays false until they have), then the store's side in one consistent look.
+   */
+  private boolean quiet() {
+    if (!cloud.settled()) {
+      return false;
+    }
+    return store.read(() -> !scheduler.hasPending() && !kubelet.busy() && !workloads.busy() && !nodes.busy());
+  }
+
+  /** A snapshot of what the simulator observed so far. */
+  public SimReport report() {
+    throwIfFailed();
+    Observations o = recorder.snapshot();
+    ApiStats stats = api.stats();
+    double wall = Duration.between(readyAt, clock.now()).toMillis() / 1000.0 / clock.scale();
+    return new SimReport(
+        scenario.name(),
+        o.nodesAtStart(),
+        o.nodesOutdatedAtStart(),
+        o.nodesRotated(),
+        o.rotationComplete(),
+        o.makespanSeconds(),
+        Math.round(wall * 1000) / 1000.0,
+        o.pdbViolations().size(),
+        o.pdbViolations(),
+        o.minHealthyByPdb(),
+        o.maxNodesUnavailable(),
+        o.podsLost(),
+        o.podsLostDetails(),
+        o.podDeleteRequests(),
+        o.invariantViolations(),
+        o.evictionsAccepted(),
+        o.evictionsRefused(),
+        stats.total(),
+        stats.byVerb(),
+        stats.byClient(),
+        stats.byResource(),
+        o.freezes());
+  }
+
+  private void throwIfFailed() {
+    Throwable f = failure;
+    if (f != null) {
+      throw new IllegalStateException("the simulated controllers failed: " + f, f);
+    }
+  }
+
+  /**
+   * Self-check of the simulator's incremental bookkeeping against a recomputation from scratch: every PDB's
+   * stored status and tracked numbers must equal a full scan. Empty when consistent; for tests.
+   */
+  public List<String> consistencyProblems() {
+    return store.read(
+        () -> {
+          List<String> problems = new java.util.ArrayList<>();
+          for (PodDisruptionBudget pdb : store.list(ResourceTypes.PDBS, null, PodDisruptionBudget.class)) {
+            Disruption.Health scanned = Disruption.compute(store, pdb);
+            Disruption.Health tracked = pdbs.health(pdb);
+            if (!scanned.equals(tracked)) {
+              problems.add("PDB " + ClusterStore.key(pdb) + ": tracked " + tracked + " but a scan gives " + scanned);
+            }
+            var st = pdb.getStatus();
+            if (st == null
+                || st.getCurrentHealthy() != scanned.currentHealthy()
+                || st.getDesiredHealthy() != scanned.desiredHealthy()
+                || st.getExpectedPods() != scanned.expectedPods()
+                || st.getDisruptionsAllowed() != scanned.disruptionsAllowed()) {
+              problems.add("PDB " + ClusterStore.key(pdb) + ": status " + st + " but a scan gives " + scanned);
+            }
+          }
+          return problems;
+        });
+  }
+
+  /** Number of pods in the cluster now (all namespaces). */
+  public int podCount() {
+    return store.count(ResourceTypes.PODS);
+  }
+
+  @Override
+  public void close() {
+    stopping = true;
+    Thread t = ticker;
+    if (t != null) {
+      t.interrupt();
+      try {
+        t.join(5000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    api.close();
+  }
+
+  /** The API server reports the newest version of the scenario, as if the control plane was upgraded first. */
+  private static String serverVersion(Scenario s) {
+    return s.nodeGroups().stream()
+        .map(NodeGroupSpec::targetVersion)
+        .max((a, b) -> KubeVersion.parse(a).compareTo(KubeVersion.parse(b)))
+        .map(v -> KubeVersion.parse(v).toString())
+        .orElse("v1.31.0");
+  }
+}

@@ -1,0 +1,454 @@
+package dev.rotator.sim.record;
+
+import dev.rotator.core.engine.KubeVersion;
+import dev.rotator.provider.fake.FakeCloud;
+import dev.rotator.provider.fake.FakeInstance;
+import dev.rotator.provider.fake.InstanceState;
+import dev.rotator.sim.api.ApiObserver;
+import dev.rotator.sim.cluster.Disruption;
+import dev.rotator.sim.cluster.NodeLifecycle;
+import dev.rotator.sim.cluster.PdbTracker;
+import dev.rotator.sim.cluster.PodFacts;
+import dev.rotator.sim.store.Cause;
+import dev.rotator.sim.store.ClusterStore;
+import dev.rotator.sim.store.ResourceTypes;
+import dev.rotator.sim.store.StoreEvent;
+import dev.rotator.sim.store.StoreListener;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+
+/**
+ * Records what really happened in the simulated cluster, from the store's events and the cloud's
+ * callbacks only, never from the rotator's claims. All state is touched under the store's lock.
+ *
+ * <ul>
+ *   <li><b>PDB violation</b>: a covered pod that was healthy (Ready, not terminating) leaves by any way
+ *       other than an accepted eviction (API DELETE, its node lost or deleted under it) and its PDB then has
+ *       fewer healthy pods than it requires (equivalently: the PDB had no disruption to spare);
+ *   <li><b>pods lost</b>: pods that leave other than by eviction or their controller's own scale-down:
+ *       evicted pods without a controller, pods deleted through the API, pods running on a node that was
+ *       deleted or whose instance was terminated (DaemonSet and mirror pods excepted, they belong to the
+ *       node); plus, at report time, ready replicas missing from workloads;
+ *   <li><b>invariants</b>: an instance terminated or a Node deleted through the API while non-DaemonSet
+ *       pods ran on it; any pod DELETE request.
+ * </ul>
+ */
+public final class Recorder implements StoreListener, FakeCloud.Listener, ApiObserver {
+  public static final String STATE_NAMESPACE = "rotator-system";
+  public static final String STATE_CONFIGMAP = "rotator-state";
+
+  private final ClusterStore store;
+  private final FakeCloud cloud;
+  private final PdbTracker pdbs;
+  private final Instant simStart;
+
+  private boolean armed;
+  private final Map<String, String> originalInstance = new LinkedHashMap<>();
+  private final Set<String> outdatedAtStart = new TreeSet<>();
+  private final Set<String> deletedNodes = new HashSet<>();
+  private final Set<String> terminatedInstances = new HashSet<>();
+  private final Set<String> readySchedulable = new HashSet<>();
+  private int baseline;
+  private int maxUnavailable;
+  private Instant firstDisruption;
+  private Instant completedAt;
+
+  private final Map<String, Observations.PdbLow> lowByPdb = new TreeMap<>();
+  private final List<String> pdbViolations = new ArrayList<>();
+  private final Set<String> departed = new HashSet<>();
+  private final List<String> lost = new ArrayList<>();
+  private final List<String> invariants = new ArrayList<>();
+  private long evictionsAccepted;
+  private long evictionsRefused;
+  private long podDeleteRequests;
+  private String lastMode;
+  private final List<Observations.Freeze> freezes = new ArrayList<>();
+
+  public Recorder(ClusterStore store, FakeCloud cloud, PdbTracker pdbs, Instant simStart) {
+    this.store = store;
+    this.pdbs = pdbs;
+    this.cloud = cloud;
+    this.simStart = simStart;
+  }
+
+  /** Starts recording: the cluster as it is now is the baseline. */
+  public void arm() {
+    store.read(
+        () -> {
+          for (Node n : store.list(ResourceTypes.NODES, null, Node.class)) {
+            String name = n.getMetadata().getName();
+            FakeCloud.parseProviderId(n.getSpec().getProviderID())
+                .ifPresent(ref -> originalInstance.put(name, ref.instanceId()));
+            String group = n.getMetadata().getLabels().get(NodeLifecycle.GROUP_LABEL);
+            if (group != null && isBelow(PodFacts.kubeletVersion(n), cloud.targetVersion(group))) {
+              outdatedAtStart.add(name);
+            }
+            if (readyAndSchedulable(n)) {
+              readySchedulable.add(name);
+            }
+          }
+          baseline = readySchedulable.size();
+          for (PodDisruptionBudget pdb : store.list(ResourceTypes.PDBS, null, PodDisruptionBudget.class)) {
+            notePdb(pdb);
+          }
+          ConfigMap state = store.get(ResourceTypes.CONFIGMAPS, STATE_NAMESPACE, STATE_CONFIGMAP);
+          lastMode = state == null || state.getData() == null ? null : state.getData().get("mode");
+          armed = true;
+          checkComplete();
+          return null;
+        });
+  }
+
+  private static boolean isBelow(String version, String target) {
+    try {
+      return KubeVersion.parse(version).compareTo(KubeVersion.parse(target)) < 0;
+    } catch (IllegalArgumentException e) {
+      // Not a Kubernetes version: the selector could not call it outdated either.
+      return false;
+    }
+  }
+
+  // ---------------------------------------------------------------- store events
+
+  @Override
+  public void onEvent(StoreEvent e) {
+    if (!armed) {
+      return;
+    }
+    if (e.resource() == ResourceTypes.PODS) {
+      onPod(e);
+    } else if (e.resource() == ResourceTypes.NODES) {
+      onNode(e);
+    } else if (e.resource() == ResourceTypes.PDBS && e.type() != StoreEvent.Type.DELETED) {
+      notePdb((PodDisruptionBudget) e.object());
+    } else if (e.resource() == ResourceTypes.CONFIGMAPS
+        && STATE_NAMESPACE.equals(e.namespace())
+        && STATE_CONFIGMAP.equals(e.name())) {
+      onState(e);
+    }
+  }
+
+  private void onPod(StoreEvent e) {
+    Pod old = (Pod) e.old();
+    Pod now = e.type() == StoreEvent.Type.DELETED ? null : (Pod) e.object();
+    if (old == null) {
+      return;
+    }
+    boolean wasActive = !PodFacts.isTerminating(old) && !PodFacts.isFinished(old);
+    boolean leaves =
+        now == null || PodFacts.isTerminating(now) || (e.cause() == Cause.NODE_LOST && PodFacts.isReady(old));
+    if (wasActive && leaves && departed.add(old.getMetadata().getUid())) {
+      countLoss(old, e.cause());
+    }
+    boolean wasHealthy = PodFacts.isHealthy(old);
+    boolean isHealthy = now != null && PodFacts.isHealthy(now);
+    // DaemonSet and mirror pods leave with their node by design (drain skips them), so only an API DELETE
+    // of one counts against its PDB.
+    boolean exempt = PodFacts.belongsToNode(old) && e.cause() != Cause.API_DELETE;
+    if (wasHealthy && !isHealthy && disruptive(e.cause()) && !exempt) {
+      for (PodDisruptionBudget pdb : pdbs.pdbsFor(old)) {
+        Disruption.Health h = pdbs.health(pdb);
+        if (h.currentHealthy() < h.desiredHealthy()) {
+          pdbViolations.add(
+              String.format(
+                  "PDB %s: pod %s left (%s) with no disruption allowed; healthy %d < desired %d at %.0fs",
+                  ClusterStore.key(pdb), ClusterStore.key(old), describe(e.cause()), h.currentHealthy(),
+                  h.desiredHealthy(), seconds(now())));
+        }
+      }
+    }
+  }
+
+  /** Ways a pod goes that a PDB is meant to guard against (eviction is checked by the API itself). */
+  private static boolean disruptive(Cause c) {
+    return c == Cause.API_DELETE || c == Cause.POD_GC || c == Cause.NODE_LOST;
+  }
+
+  private void countLoss(Pod p, Cause c) {
+    String why =
+        switch (c) {
+          case EVICTION -> PodFacts.controllerOf(p).isPresent() ? null : "evicted without a controller to recreate it";
+          case API_DELETE -> "deleted through the API";
+          case POD_GC -> PodFacts.belongsToNode(p) ? null : "running on node " + PodFacts.nodeName(p) + " when the Node was deleted";
+          case NODE_LOST -> PodFacts.belongsToNode(p) ? null : "running on node " + PodFacts.nodeName(p) + " when its instance was terminated";
+          default -> null;
+        };
+    if (why != null) {
+      lost.add("pod " + ClusterStore.key(p) + " " + why);
+    }
+  }
+
+  private void onNode(StoreEvent e) {
+    Node old = (Node) e.old();
+    Node now = e.type() == StoreEvent.Type.DELETED ? null : (Node) e.object();
+    String name = e.name();
+    if (now != null && readyAndSchedulable(now)) {
+      readySchedulable.add(name);
+    } else {
+      readySchedulable.remove(name);
+    }
+    maxUnavailable = Math.max(maxUnavailable, baseline - readySchedulable.size());
+    if (old != null && now != null && !PodFacts.isUnschedulable(old) && PodFacts.isUnschedulable(now)) {
+      disruptionStarted();
+    }
+    if (now == null) {
+      deletedNodes.add(name);
+      if (e.cause() == Cause.API_DELETE) {
+        List<String> running = runningPods(name);
+        if (!running.isEmpty()) {
+          invariants.add("Node " + name + " deleted while it ran pods: " + String.join(", ", running));
+        }
+      }
+      checkComplete();
+    } else if (PodFacts.isNodeReady(now) && (old == null || !PodFacts.isNodeReady(old))) {
+      checkComplete();
+    }
+  }
+
+  private void notePdb(PodDisruptionBudget pdb) {
+    if (pdb.getStatus() == null || pdb.getStatus().getCurrentHealthy() == null) {
+      return;
+    }
+    int healthy = pdb.getStatus().getCurrentHealthy();
+    int desired = pdb.getStatus().getDesiredHealthy() == null ? 0 : pdb.getStatus().getDesiredHealthy();
+    Observations.PdbLow low = lowByPdb.get(ClusterStore.key(pdb));
+    if (low == null || healthy < low.minHealthy()) {
+      lowByPdb.put(ClusterStore.key(pdb), new Observations.PdbLow(healthy, desired));
+    }
+  }
+
+  private void onState(StoreEvent e) {
+    ConfigMap cm = e.type() == StoreEvent.Type.DELETED ? null : (ConfigMap) e.object();
+    Map<String, String> data = cm == null || cm.getData() == null ? Map.of() : cm.getData();
+    String mode = data.get("mode");
+    if ("FREEZE".equals(mode) && !"FREEZE".equals(lastMode)) {
+      freezes.add(
+          new Observations.Freeze(
+              data.getOrDefault("reason", ""), data.getOrDefault("message", ""), seconds(now())));
+    }
+    lastMode = mode;
+  }
+
+  // ---------------------------------------------------------------- cloud and API
+
+  @Override
+  public void onInstanceTerminated(FakeInstance instance) {
+    store.read(
+        () -> {
+          if (!armed) {
+            return null;
+          }
+          terminatedInstances.add(instance.id());
+          for (Node n : store.list(ResourceTypes.NODES, null, Node.class)) {
+            if (instance.providerId().equals(n.getSpec().getProviderID())) {
+              List<String> running = runningPods(n.getMetadata().getName());
+              if (!running.isEmpty()) {
+                invariants.add(
+                    "instance " + instance.id() + " terminated while node " + n.getMetadata().getName()
+                        + " ran pods: " + String.join(", ", running));
+              }
+            }
+          }
+          checkComplete();
+          return null;
+        });
+  }
+
+  @Override
+  public void evictionAccepted(Pod pod, String client) {
+    if (armed) {
+      evictionsAccepted++;
+      disruptionStarted();
+    }
+  }
+
+  @Override
+  public void evictionRefused(Pod pod, String pdb, String message, String client) {
+    if (armed) {
+      evictionsRefused++;
+    }
+  }
+
+  @Override
+  public void podDeleteRequested(String namespace, String name, String client) {
+    store.read(
+        () -> {
+          podDeleteRequests++;
+          invariants.add("pod DELETE request for " + namespace + "/" + name + " from " + client);
+          return null;
+        });
+  }
+
+  // ---------------------------------------------------------------- derived
+
+  private void disruptionStarted() {
+    if (firstDisruption == null) {
+      firstDisruption = now();
+    }
+  }
+
+  /** Non-DaemonSet, non-mirror pods bound to the node that have not finished. */
+  private List<String> runningPods(String node) {
+    return store.podsOnNode(node).stream()
+        .filter(p -> !PodFacts.belongsToNode(p) && !PodFacts.isFinished(p))
+        .map(ClusterStore::key)
+        .toList();
+  }
+
+  private boolean rotated(String node) {
+    String inst = originalInstance.get(node);
+    return deletedNodes.contains(node) && inst != null && terminatedInstances.contains(inst);
+  }
+
+  private void checkComplete() {
+    if (completedAt != null || !armed) {
+      return;
+    }
+    for (String n : outdatedAtStart) {
+      if (!rotated(n)) {
+        return;
+      }
+    }
+    if (!cloud.atCapacity()) {
+      return; // a launch is due or under way: a replacement is still to come
+    }
+    Map<String, Node> byProvider = new HashMap<>();
+    for (Node n : store.list(ResourceTypes.NODES, null, Node.class)) {
+      byProvider.put(n.getSpec().getProviderID(), n);
+    }
+    for (FakeInstance i : cloud.instances()) {
+      if (i.state() == InstanceState.TERMINATED) {
+        continue;
+      }
+      Node n = byProvider.get(i.providerId());
+      if (i.state() != InstanceState.RUNNING || n == null || !PodFacts.isNodeReady(n)) {
+        return;
+      }
+    }
+    completedAt = now();
+  }
+
+  private static boolean readyAndSchedulable(Node n) {
+    return PodFacts.isNodeReady(n) && !PodFacts.isUnschedulable(n);
+  }
+
+  private Instant now() {
+    return store.clock().now();
+  }
+
+  private double seconds(Instant t) {
+    return Duration.between(simStart, t).toMillis() / 1000.0;
+  }
+
+  private static String describe(Cause c) {
+    return switch (c) {
+      case API_DELETE -> "DELETE through the API";
+      case POD_GC -> "its Node was deleted";
+      case NODE_LOST -> "its instance was terminated";
+      default -> c.name();
+    };
+  }
+
+  /** A consistent snapshot of everything recorded so far, with end-of-run workload checks. */
+  public Observations snapshot() {
+    return store.read(
+        () -> {
+          Instant now = now();
+          List<String> lostNow = new ArrayList<>(lost);
+          lostNow.addAll(workloadShortfalls());
+          double makespan = 0;
+          if (firstDisruption != null) {
+            Instant end = completedAt != null && completedAt.isAfter(firstDisruption) ? completedAt : now;
+            makespan = Duration.between(firstDisruption, end).toMillis() / 1000.0;
+          }
+          int rotatedCount = (int) originalInstance.keySet().stream().filter(this::rotated).count();
+          int lostCount = lost.size() + workloadShortfallCount();
+          return new Observations(
+              originalInstance.size(),
+              outdatedAtStart.size(),
+              rotatedCount,
+              completedAt != null,
+              makespan,
+              List.copyOf(pdbViolations),
+              Map.copyOf(lowByPdb),
+              maxUnavailable,
+              lostCount,
+              lostNow,
+              podDeleteRequests,
+              List.copyOf(invariants),
+              evictionsAccepted,
+              evictionsRefused,
+              List.copyOf(freezes));
+        });
+  }
+
+  /** Original node names, outdated ones first; for tests and the report. */
+  public Set<String> outdatedAtStart() {
+    return store.read(() -> Set.copyOf(outdatedAtStart));
+  }
+
+  private int workloadShortfallCount() {
+    return shortfalls().values().stream().mapToInt(Integer::intValue).sum();
+  }
+
+  private List<String> workloadShortfalls() {
+    return shortfalls().entrySet().stream()
+        .map(e -> e.getKey() + " is short of " + e.getValue() + " ready replica(s)")
+        .collect(Collectors.toList());
+  }
+
+  /** Workloads with fewer ready pods than they want, by {@code Kind ns/name}. Never-ready workloads are skipped. */
+  private Map<String, Integer> shortfalls() {
+    Map<String, Integer> out = new TreeMap<>();
+    for (Deployment d : store.list(ResourceTypes.DEPLOYMENTS, null, Deployment.class)) {
+      int want = d.getSpec().getReplicas() == null ? 1 : d.getSpec().getReplicas();
+      int ready = d.getStatus() == null || d.getStatus().getReadyReplicas() == null ? 0 : d.getStatus().getReadyReplicas();
+      addShortfall(out, "Deployment", d, d.getSpec().getTemplate(), want, ready);
+    }
+    for (StatefulSet s : store.list(ResourceTypes.STATEFULSETS, null, StatefulSet.class)) {
+      int want = s.getSpec().getReplicas() == null ? 1 : s.getSpec().getReplicas();
+      int ready = s.getStatus() == null || s.getStatus().getReadyReplicas() == null ? 0 : s.getStatus().getReadyReplicas();
+      addShortfall(out, "StatefulSet", s, s.getSpec().getTemplate(), want, ready);
+    }
+    for (DaemonSet d : store.list(ResourceTypes.DAEMONSETS, null, DaemonSet.class)) {
+      if (d.getStatus() == null) {
+        continue;
+      }
+      int want = Optional.ofNullable(d.getStatus().getDesiredNumberScheduled()).orElse(0);
+      int ready = Optional.ofNullable(d.getStatus().getNumberReady()).orElse(0);
+      addShortfall(out, "DaemonSet", d, d.getSpec().getTemplate(), want, ready);
+    }
+    return out;
+  }
+
+  private static void addShortfall(
+      Map<String, Integer> out, String kind, HasMetadata o, PodTemplateSpec tpl, int want, int ready) {
+    boolean neverReady =
+        tpl.getMetadata() != null
+            && tpl.getMetadata().getAnnotations() != null
+            && "true".equals(tpl.getMetadata().getAnnotations().get(PodFacts.NEVER_READY_ANNOTATION));
+    if (!neverReady && ready < want) {
+      out.put(kind + " " + ClusterStore.key(o), want - ready);
+    }
+  }
+}
