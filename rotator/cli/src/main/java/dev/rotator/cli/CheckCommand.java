@@ -22,6 +22,9 @@ final class CheckCommand implements Callable<Integer> {
     try (Session s = Session.open(global)) {
       List<CheckResult> results = s.gate.runAll();
       Output.checks(spec.commandLine().getOut(), results, global.json());
+      if (!global.json()) {
+        s.skippedChecks.forEach(x -> spec.commandLine().getOut().println("skipped: " + x));
+      }
       return results.stream().allMatch(CheckResult::healthy) ? ExitCodes.OK : ExitCodes.FROZEN;
     }
   }

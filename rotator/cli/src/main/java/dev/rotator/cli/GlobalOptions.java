@@ -2,7 +2,6 @@ package dev.rotator.cli;
 
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ScopeType;
 
 /** Options every command inherits. */
 public final class GlobalOptions {
@@ -13,19 +12,19 @@ public final class GlobalOptions {
     json
   }
 
-  @Option(names = "--kubeconfig", scope = ScopeType.INHERIT, paramLabel = "FILE",
+  @Option(names = "--kubeconfig", paramLabel = "FILE",
       description = "kubeconfig file (default: $KUBECONFIG, ~/.kube/config, or in-cluster; overrides cluster.kubeconfig)")
   Path kubeconfig;
 
-  @Option(names = "--context", scope = ScopeType.INHERIT, paramLabel = "NAME",
+  @Option(names = "--context", paramLabel = "NAME",
       description = "kubeconfig context (overrides cluster.context)")
   String context;
 
-  @Option(names = {"-c", "--config"}, scope = ScopeType.INHERIT, paramLabel = "FILE",
+  @Option(names = {"-c", "--config"}, paramLabel = "FILE",
       description = "rotator.yaml (default: built-in defaults; see docs/configuration.md)")
   Path config;
 
-  @Option(names = {"-o", "--output"}, scope = ScopeType.INHERIT, paramLabel = "FORMAT",
+  @Option(names = {"-o", "--output"}, paramLabel = "FORMAT",
       description = "output format where the output is data: ${COMPLETION-CANDIDATES} (default: text)")
   Output output = Output.text;
 

@@ -5,7 +5,6 @@ import dev.rotator.core.port.ClusterException;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 
 /** The top-level command. */
 @Command(
@@ -30,8 +29,6 @@ import picocli.CommandLine.Mixin;
       CommandLine.HelpCommand.class
     })
 public final class RotatorCommand implements Runnable {
-
-  @Mixin GlobalOptions global;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -16,7 +16,11 @@ import dev.rotator.kubernetes.KubernetesCluster;
 import dev.rotator.provider.CloudProvider;
 import dev.rotator.provider.fake.FakeCloud;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import dev.rotator.core.port.HealthCheck;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -35,6 +39,8 @@ final class Session implements AutoCloseable {
   final Notifier notifier;
   /** True when the cloud can really replace instances (the simulator's, or a real provider). */
   final boolean cloudAttached;
+  /** Configured checks left out of this session's gate, and why. */
+  final List<String> skippedChecks;
 
   private Session(RotatorConfig config, KubernetesClient client, CloudProvider cloud, Clock clock, boolean attached) {
     this.config = config;
@@ -45,7 +51,21 @@ final class Session implements AutoCloseable {
     this.cluster = new KubernetesCluster(client);
     this.store = new ConfigMapStateStore(
         client, clock, config.cluster().stateNamespace(), config.cluster().stateConfigMap());
-    this.gate = config.gates().gate(cluster, clock);
+    List<HealthCheck> checks = GateFactory.checks(config.gates(), config, cluster, client, cloud, clock,
+        this::rotationStart, this::surgeInPlace);
+    List<String> skipped = new ArrayList<>();
+    if (!attached) {
+      // Without a cloud provider there are no groups to measure: the quota check could only say UNKNOWN.
+      checks = checks.stream().filter(c -> {
+        boolean quota = c.name().equals("quota");
+        if (quota) {
+          skipped.add("quota: no cloud provider attached to this command");
+        }
+        return !quota;
+      }).toList();
+    }
+    this.skippedChecks = List.copyOf(skipped);
+    this.gate = new CompositeGate(checks, config.gates().consecutivePasses(), config.gates().checkTimeout());
     this.notifier = new LogNotifier();
   }
 
@@ -77,6 +97,17 @@ final class Session implements AutoCloseable {
           + "' cannot replace instances of this cluster; 'run' needs a cloud provider (AWS and GKE providers"
           + " are not in this build yet). Use 'rotator sim' or 'rotator demo' to rotate a simulated cluster.");
     }
+  }
+
+  /** When the rotation in progress started (version-skew judges nodes created since), or null. */
+  private Instant rotationStart() {
+    return store.progress().filter(p -> "RUNNING".equals(p.outcome())).map(p -> p.startedAt()).orElse(null);
+  }
+
+  /** Instances a rotation's surge added to a group and has not given back (desired above the recorded size). */
+  private int surgeInPlace(String group) {
+    Integer original = store.progress().map(p -> p.originalDesired().get(group)).orElse(null);
+    return original == null ? 0 : Math.max(0, cloud.nodeGroup(group).desired() - original);
   }
 
   OutdatedSelector selector() {

@@ -201,10 +201,25 @@ final class SafeYaml {
           }
           return JsonNodeFactory.instance.numberNode(p.getBigIntegerValue());
         case VALUE_NUMBER_FLOAT:
-          try {
-            return JsonNodeFactory.instance.numberNode(new BigDecimal(p.getText().replace("_", "")));
-          } catch (NumberFormatException e) {
-            return JsonNodeFactory.instance.numberNode(p.getDoubleValue()); // .inf, .nan
+          String number = p.getText().replace("_", "");
+          switch (number.toLowerCase(java.util.Locale.ROOT)) {
+            case ".inf", "+.inf" -> {
+              return JsonNodeFactory.instance.numberNode(Double.POSITIVE_INFINITY);
+            }
+            case "-.inf" -> {
+              return JsonNodeFactory.instance.numberNode(Double.NEGATIVE_INFINITY);
+            }
+            case ".nan" -> {
+              return JsonNodeFactory.instance.numberNode(Double.NaN);
+            }
+            default -> {
+              // Kept exact, so that 0.1 stays 0.1; callers refuse what they cannot use.
+              try {
+                return JsonNodeFactory.instance.numberNode(new BigDecimal(number));
+              } catch (NumberFormatException e) {
+                throw new ConfigException(at, "not a number YAML can read: '" + limit(p.getText(), 40) + "'");
+              }
+            }
           }
         case VALUE_TRUE:
           return JsonNodeFactory.instance.booleanNode(true);

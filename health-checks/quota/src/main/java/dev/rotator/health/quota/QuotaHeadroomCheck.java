@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.ToIntFunction;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -123,8 +124,19 @@ public final class QuotaHeadroomCheck implements HealthCheck {
   // set, and later checks answer UNKNOWN at once instead of leaking a thread per check.
   private final ThreadPoolExecutor worker;
   private final AtomicBoolean busy = new AtomicBoolean();
+  private final ToIntFunction<String> surgeInPlace;
 
   public QuotaHeadroomCheck(CloudProvider provider, Settings settings) {
+    this(provider, settings, group -> 0);
+  }
+
+  /**
+   * @param surgeInPlace instances rotator's own surge already added to a group (its desired capacity above the
+   *     size recorded before the surge): that part of {@code minHeadroom} is already spent, so a group that
+   *     surged as planned is not reported short of the headroom the surge itself used
+   */
+  public QuotaHeadroomCheck(CloudProvider provider, Settings settings, ToIntFunction<String> surgeInPlace) {
+    this.surgeInPlace = Objects.requireNonNull(surgeInPlace, "surgeInPlace");
     this.provider = Objects.requireNonNull(provider, "provider");
     this.settings = Objects.requireNonNull(settings, "settings");
     this.worker =
@@ -222,7 +234,9 @@ public final class QuotaHeadroomCheck implements HealthCheck {
         break; // the check gave up waiting
       }
       try {
-        answers.add(new GroupAnswer(g, provider.headroom(g), null));
+        int headroom = provider.headroom(g);
+        // Count the surge already in place as headroom still available to this rotation.
+        answers.add(new GroupAnswer(g, headroom + Math.max(0, surgeInPlace.applyAsInt(g)), null));
       } catch (RuntimeException e) {
         answers.add(new GroupAnswer(g, null, e));
       }

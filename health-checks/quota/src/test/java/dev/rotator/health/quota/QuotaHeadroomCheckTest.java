@@ -153,6 +153,17 @@ class QuotaHeadroomCheckTest {
   }
 
   @Test
+  @DisplayName("a surge rotator already made counts as headroom the rotation still has, not as a shortage")
+  void surgeInPlaceCounts() {
+    cloud.group("workers-a", 0).group("workers-b", 1);
+    QuotaHeadroomCheck q = new QuotaHeadroomCheck(cloud, Settings.forMaxSurge(2), g -> g.equals("workers-a") ? 2 : 0);
+    CheckResult r = q.check();
+    assertEquals(Status.UNHEALTHY, r.status(), "workers-b has neither headroom nor a surge in place");
+    assertEquals("2", r.values().get("headroom.workers-a"));
+    assertTrue(r.reason().contains("workers-b") && !r.reason().contains("workers-a"), r.reason());
+  }
+
+  @Test
   @DisplayName("a group that cannot launch maxSurge more instances is UNHEALTHY and named with its headroom")
   void shortGroup() {
     cloud.group("workers-a", 5).group("workers-b", 1);
