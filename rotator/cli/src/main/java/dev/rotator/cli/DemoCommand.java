@@ -17,11 +17,15 @@ final class DemoCommand implements Callable<Integer> {
   @Mixin GlobalOptions global;
   @Spec CommandSpec spec;
 
-  @Option(names = {"-v", "--verbose"}, description = "print every engine message, not only node steps")
+  @Option(names = {"-v", "--verbose"}, description = "print every engine message and keep the engine's INFO log on stderr")
   boolean verbose;
 
   @Override
   public Integer call() throws Exception {
+    if (!verbose) {
+      // The progress lines say what the engine's INFO log would; keep stderr for warnings and alerts.
+      Logging.quietEngine();
+    }
     var out = spec.commandLine().getOut();
     Scenario scenario = Scenario.builtin("demo");
     out.println("rotator demo: rotating the simulated cluster '" + scenario.name()

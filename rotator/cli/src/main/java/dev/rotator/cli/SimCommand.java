@@ -36,11 +36,15 @@ final class SimCommand implements Callable<Integer> {
   @Option(names = "--report", paramLabel = "FILE", description = "write the JSON report here")
   Path report;
 
-  @Option(names = {"-v", "--verbose"}, description = "print every engine message, not only node steps")
+  @Option(names = {"-v", "--verbose"}, description = "print every engine message and keep the engine's INFO log on stderr")
   boolean verbose;
 
   @Override
   public Integer call() throws Exception {
+    if (!verbose) {
+      // The progress lines say what the engine's INFO log would; keep stderr for warnings and alerts.
+      Logging.quietEngine();
+    }
     Scenario scenario = load(source);
     // Validate the rotator section before starting anything.
     SimRunner.configOf(scenario);

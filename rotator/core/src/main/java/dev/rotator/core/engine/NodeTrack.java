@@ -22,6 +22,8 @@ final class NodeTrack {
   Instant notBefore = Instant.MIN;
   int stepFailures;
   boolean terminatedWithDecrement;
+  /** New Ready nodes the group must have for this node to count as replaced (set at termination). */
+  int replacementsOwed;
   /** Per pod: consecutive failed eviction attempts, next allowed attempt, and what blocked it. */
   final Map<PodRef, Integer> evictionAttempts = new HashMap<>();
   final Map<PodRef, Instant> nextEviction = new HashMap<>();

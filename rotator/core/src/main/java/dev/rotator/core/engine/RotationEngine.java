@@ -658,6 +658,9 @@ public final class RotationEngine {
       } else {
         expectedNew.merge(group, 1, Integer::sum);
       }
+      // New nodes are interchangeable: this node is replaced once the group has as many new Ready nodes as it
+      // owed up to and including this termination (surge first, then terminations in order).
+      t.replacementsOwed = expectedNew.getOrDefault(group, 0);
       transition(t, NodeState.TERMINATED, decrement
           ? "instance terminated (desired capacity decremented: surge given back)"
           : "instance terminated; waiting for its replacement to be Ready");
@@ -665,7 +668,7 @@ public final class RotationEngine {
 
     private void awaitReplacement(NodeTrack t, Instant now) throws FreezeSignal {
       String group = t.instance.groupId();
-      int expected = expectedNew.getOrDefault(group, 0);
+      int expected = t.replacementsOwed;
       long ready = current.values().stream()
           .filter(n -> !initialNodes.contains(n.name()) && n.ready())
           .filter(n -> ports.cloud().instanceOf(n.providerId()).map(r -> r.groupId().equals(group)).orElse(false))
