@@ -10,8 +10,9 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** rotator check. */
 @Command(name = "check", mixinStandardHelpOptions = true,
-    description = {"Runs every configured health gate once and prints a table (check, status, reason, values).",
-        "Exit 0 when all are healthy, 3 when any is unhealthy or unknown."},
+    description =
+        "Runs every configured health gate once and prints a table (check, status, reason, "
+        + "values). Exit 0 when all are healthy, 3 when any is unhealthy or unknown.",
     footer = ExitCodes.FOOTER)
 final class CheckCommand implements Callable<Integer> {
   @Mixin GlobalOptions global;

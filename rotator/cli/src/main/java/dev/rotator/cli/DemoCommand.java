@@ -10,8 +10,10 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** rotator demo. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-    description = {"Rotates a small built-in simulated cluster (12 nodes in 3 zones, Deployments with PDBs,",
-        "a StatefulSet, a DaemonSet) end to end with live progress and a closing summary. Needs no cluster."},
+    description =
+        "Rotates a small built-in simulated cluster (12 nodes in 3 zones, Deployments with PDBs, "
+        + "a StatefulSet, a DaemonSet) end to end with live progress and a closing summary. Needs "
+        + "no cluster.",
     footer = ExitCodes.FOOTER)
 final class DemoCommand implements Callable<Integer> {
   @Mixin GlobalOptions global;

@@ -11,8 +11,9 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** rotator freeze. */
 @Command(name = "freeze", mixinStandardHelpOptions = true,
-    description = {"Switches to FREEZE: every rotator (CronJob, CLI, controller) stops before its next",
-        "disruptive step. Persisted in the cluster. An existing freeze keeps its original reason."},
+    description =
+        "Switches to FREEZE: every rotator (CronJob, CLI, controller) stops before its next "
+        + "disruptive step. Persisted in the cluster. An existing freeze keeps its original reason.",
     footer = ExitCodes.FOOTER)
 final class FreezeCommand implements Callable<Integer> {
   @Mixin GlobalOptions global;

@@ -10,8 +10,9 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** rotator plan. */
 @Command(name = "plan", mixinStandardHelpOptions = true,
-    description = {"Prints the nodes that would rotate now, in order and batches, and for each the",
-        "PodDisruptionBudgets that would block its drain right now. Changes nothing."},
+    description =
+        "Prints the nodes that would rotate now, in order and batches, and for each the "
+        + "PodDisruptionBudgets that would block its drain right now. Changes nothing.",
     footer = ExitCodes.FOOTER)
 final class PlanCommand implements Callable<Integer> {
   @Mixin GlobalOptions global;

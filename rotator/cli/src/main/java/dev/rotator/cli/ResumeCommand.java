@@ -8,8 +8,9 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** rotator resume. */
 @Command(name = "resume", mixinStandardHelpOptions = true,
-    description = {"Switches back to ROTATE after a human has checked the freeze's runbook, logs and status.",
-        "The next run re-checks every gate before its first disruptive step."},
+    description =
+        "Switches back to ROTATE after a human has checked the freeze's runbook, logs and status. "
+        + "The next run re-checks every gate before its first disruptive step.",
     footer = ExitCodes.FOOTER)
 final class ResumeCommand implements Callable<Integer> {
   @Mixin GlobalOptions global;

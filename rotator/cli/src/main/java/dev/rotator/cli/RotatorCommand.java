@@ -11,11 +11,10 @@ import picocli.CommandLine.Command;
     name = "rotator",
     mixinStandardHelpOptions = true,
     versionProvider = RotatorCommand.Version.class,
-    description = {
-      "Replaces a Kubernetes cluster's outdated nodes safely: cordon, drain through the Eviction API",
-      "(PodDisruptionBudgets respected), delete, terminate, wait for the replacement; gated on cluster health,",
-      "frozen on any anomaly until a human resumes."
-    },
+    description =
+        "Replaces a Kubernetes cluster's outdated nodes safely: cordon, drain through the "
+        + "Eviction API (PodDisruptionBudgets respected), delete, terminate, wait for the "
+        + "replacement; gated on cluster health, frozen on any anomaly until a human resumes.",
     footer = ExitCodes.FOOTER,
     subcommands = {
       PlanCommand.class,

@@ -12,8 +12,9 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** rotator run. */
 @Command(name = "run", mixinStandardHelpOptions = true,
-    description = {"Rotates outdated nodes until none is left, a gate fails, or the run's budget is used.",
-        "Refuses to start while frozen (exit 3)."},
+    description =
+        "Rotates outdated nodes until none is left, a gate fails, or the run's budget is used. "
+        + "Refuses to start while frozen (exit 3).",
     footer = ExitCodes.FOOTER)
 final class RunCommand implements Callable<Integer> {
   @Mixin GlobalOptions global;

@@ -13,10 +13,12 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** rotator sim. */
 @Command(name = "sim", mixinStandardHelpOptions = true,
-    description = {"Runs a rotation against a simulated cluster (API on loopback, simulated scheduler, kubelet,",
-        "controllers and cloud, on a scaled clock) and reports what the simulator itself observed: PDB",
-        "violations, pods lost, max nodes unavailable, API requests, freezes. The rotator policy comes from the",
-        "scenario's 'rotator' section. Exit 1 if the simulator saw a safety violation, else the run's exit code."},
+    description =
+        "Runs a rotation against a simulated cluster (API on loopback, simulated scheduler, "
+        + "kubelet, controllers and cloud, on a scaled clock) and reports what the simulator itself "
+        + "observed: PDB violations, pods lost, max nodes unavailable, API requests, freezes. The "
+        + "rotator policy comes from the scenario's 'rotator' section. Exit 1 if the simulator saw "
+        + "a safety violation, else the run's exit code.",
     footer = ExitCodes.FOOTER)
 final class SimCommand implements Callable<Integer> {
   @Mixin GlobalOptions global;

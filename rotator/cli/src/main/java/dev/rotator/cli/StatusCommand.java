@@ -8,8 +8,9 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** rotator status. */
 @Command(name = "status", mixinStandardHelpOptions = true,
-    description = {"Shows the persisted mode (ROTATE or FREEZE, with reason, evidence, who and when) and the",
-        "last rotation's per-node progress. Exit 3 when frozen."},
+    description =
+        "Shows the persisted mode (ROTATE or FREEZE, with reason, evidence, who and when) and the "
+        + "last rotation's per-node progress. Exit 3 when frozen.",
     footer = ExitCodes.FOOTER)
 final class StatusCommand implements Callable<Integer> {
   @Mixin GlobalOptions global;
