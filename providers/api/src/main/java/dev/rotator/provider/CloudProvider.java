@@ -57,4 +57,16 @@ public interface CloudProvider {
 
   /** How many more instances the group could launch right now given quotas and max size. */
   int headroom(String groupId);
+
+  /**
+   * Called once per group before the run's first disruptive step in it: stop what would fight the rotation
+   * (e.g. suspend an ASG's AZRebalance). Idempotent; must be undone by {@link #endRotation}.
+   */
+  default void beginRotation(String groupId) {}
+
+  /**
+   * Called once per group when a run ends, however it ends (completed, frozen, interrupted): undo {@link
+   * #beginRotation}. Idempotent; safe to call for a group that was never begun.
+   */
+  default void endRotation(String groupId) {}
 }

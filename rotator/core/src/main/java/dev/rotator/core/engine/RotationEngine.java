@@ -131,6 +131,8 @@ public final class RotationEngine {
     private final Map<String, NodeTrack> tracks = new LinkedHashMap<>();
     private final Set<String> initialNodes = new HashSet<>();
     private final Map<String, Integer> originalDesired = new LinkedHashMap<>();
+    /** Groups whose {@code beginRotation} ran; each gets {@code endRotation} however the run ends. */
+    private final List<String> begunGroups = new ArrayList<>();
     /** Per group: surge instances added and not yet given back by a decrementing terminate. */
     private final Map<String, Integer> surgeOutstanding = new HashMap<>();
     /** Per group: replacements the group owes us (surge added + terminations without decrement). */
@@ -226,6 +228,14 @@ public final class RotationEngine {
         for (NodeTrack t : tracks.values()) {
           t.closeWatch();
         }
+        for (String group : begunGroups) {
+          try {
+            ports.cloud().endRotation(group);
+          } catch (RuntimeException e) {
+            // The run is over either way; the next run's beginRotation/endRotation will try again.
+            LOG.error("run={} could not end rotation of group {}: {}", options.runId(), group, e.toString());
+          }
+        }
         saveProgress(true);
       }
     }
@@ -236,6 +246,14 @@ public final class RotationEngine {
       Map<String, Integer> perGroup = new LinkedHashMap<>();
       for (NodeTrack t : tracks.values()) {
         perGroup.merge(t.instance.groupId(), 1, Integer::sum);
+      }
+      for (String group : perGroup.keySet()) {
+        try {
+          ports.cloud().beginRotation(group);
+          begunGroups.add(group);
+        } catch (CloudException e) {
+          throw cloudFreeze("preparing group " + group, e);
+        }
       }
       Map<String, Integer> previousOriginal = previousOriginalDesired();
       for (var e : perGroup.entrySet()) {

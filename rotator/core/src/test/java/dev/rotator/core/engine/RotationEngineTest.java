@@ -73,8 +73,10 @@ class RotationEngineTest {
     RunResult r = w.engine(TestWorld.policy(0, 1), Gate.open()).run(opts());
     assertEquals(RunResult.Outcome.COMPLETED, r.outcome(), r.message());
     assertEquals(0, w.maxUnavailableSeen);
-    assertEquals("desired 5", w.cloudCalls.get(0));
-    assertTrue(w.cloudCalls.get(w.cloudCalls.size() - 1).endsWith("decrement"), w.cloudCalls.toString());
+    assertEquals("begin group-1", w.cloudCalls.get(0));
+    assertEquals("desired 5", w.cloudCalls.get(1));
+    assertTrue(w.cloudCalls.get(w.cloudCalls.size() - 2).endsWith("decrement"), w.cloudCalls.toString());
+    assertEquals("end group-1", w.cloudCalls.get(w.cloudCalls.size() - 1), "the group's rotation is always ended");
     assertEquals(4, w.desired);
   }
 
@@ -187,6 +189,7 @@ class RotationEngineTest {
         r.evidence().toString());
     assertTrue(w.cluster.calls().stream().noneMatch(c -> c.startsWith("delete node")));
     assertTrue(w.cloudCalls.stream().noneMatch(c -> c.startsWith("terminate")));
+    assertEquals("end group-1", w.cloudCalls.get(w.cloudCalls.size() - 1), "a frozen run ends the group's rotation too");
     assertTrue(w.cluster.node("old-0").orElseThrow().unschedulable(), "the node stays cordoned");
     long attempts = w.cluster.calls().stream().filter(c -> c.startsWith("evict")).count();
     assertTrue(attempts < 60, "backoff keeps attempts bounded over 5 minutes, got " + attempts);

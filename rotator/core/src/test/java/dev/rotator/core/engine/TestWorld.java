@@ -200,6 +200,16 @@ final class TestWorld implements CloudProvider {
   }
 
   @Override
+  public void beginRotation(String groupId) {
+    cloudCalls.add("begin " + groupId);
+  }
+
+  @Override
+  public void endRotation(String groupId) {
+    cloudCalls.add("end " + groupId);
+  }
+
+  @Override
   public int headroom(String groupId) {
     return groupMax - desired;
   }
