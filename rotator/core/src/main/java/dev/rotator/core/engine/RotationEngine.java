@@ -588,8 +588,10 @@ public final class RotationEngine {
         switch (r.outcome()) {
           case EVICTED, GONE -> {
             t.evictionAttempts.remove(p.ref());
-            t.nextEviction.remove(p.ref());
             t.blockedBy.remove(p.ref());
+            // The watch may show the pod a moment longer before its deletion arrives: do not ask again unless
+            // it is still there, not terminating, a full backoff later.
+            t.nextEviction.put(p.ref(), now.plus(policy.evictionBackoffMax()));
           }
           case BLOCKED, FAILED -> {
             blocked++;
