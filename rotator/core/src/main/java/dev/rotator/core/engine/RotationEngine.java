@@ -168,6 +168,7 @@ public final class RotationEngine {
             RunResult.Outcome.FROZEN, ReasonCode.API_UNAVAILABLE,
             "cannot read the persisted mode, refusing to rotate: " + e.getMessage(), List.of());
       }
+      endCrashedRun();
       if (mode.frozen()) {
         return result(
             RunResult.Outcome.FROZEN, reasonOf(mode),
@@ -237,6 +238,35 @@ public final class RotationEngine {
           }
         }
         saveProgress(true);
+      }
+    }
+
+    /**
+     * A run that died without reaching its end (its progress still says RUNNING) never ended its groups'
+     * rotation: undo what beginRotation did (suspended processes, a raised max) now. Safe in any mode, since it
+     * only gives a group back its normal behaviour.
+     */
+    private void endCrashedRun() {
+      RotationProgress previous;
+      try {
+        previous = ports.store().progress().orElse(null);
+      } catch (RuntimeException e) {
+        info("", "could not read the previous run's progress: " + e.getMessage());
+        return;
+      }
+      if (previous == null || !"RUNNING".equals(previous.outcome())) {
+        return;
+      }
+      Set<String> groups = new java.util.TreeSet<>(previous.originalDesired().keySet());
+      previous.nodes().stream().map(NodeProgress::group).filter(g -> !g.isEmpty()).forEach(groups::add);
+      for (String group : groups) {
+        try {
+          ports.cloud().endRotation(group);
+          info("", "ended group " + group + " left in rotation by run " + previous.runId() + " (it did not finish)");
+        } catch (RuntimeException e) {
+          LOG.error("run={} could not end group {} left by run {}: {}", options.runId(), group, previous.runId(),
+              e.toString());
+        }
       }
     }
 

@@ -420,4 +420,17 @@ class RotationEngineTest {
     assertTrue(w.cloudCalls.isEmpty());
     assertTrue(w.cluster.calls().isEmpty());
   }
+
+  @Test
+  @DisplayName("groups a crashed run left in rotation (progress still RUNNING) are ended by the next run, even frozen")
+  void crashedRunEnded() throws Exception {
+    TestWorld w = new TestWorld().nodes(2);
+    w.store.saveProgress(new RotationProgress("crashed", Instant.EPOCH, Instant.EPOCH, "RUNNING",
+        Map.of("group-1", 2), List.of()));
+    w.store.freeze("MANUAL", "investigating", List.of(), "cli:dave");
+    RunResult r = w.engine(TestWorld.policy(1, 0), Gate.open()).run(opts());
+    assertEquals(RunResult.Outcome.FROZEN, r.outcome());
+    assertEquals(List.of("end group-1"), w.cloudCalls);
+    assertTrue(w.cluster.calls().isEmpty());
+  }
 }
