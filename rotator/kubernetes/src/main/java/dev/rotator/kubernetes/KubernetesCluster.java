@@ -183,6 +183,30 @@ public final class KubernetesCluster implements Cluster, AutoCloseable {
         });
   }
 
+  @Override
+  public void annotateNode(String nodeName, String key, String value) {
+    updateNode(
+        (value == null ? "remove annotation " : "set annotation ") + key + " on node " + nodeName,
+        nodeName,
+        node -> {
+          java.util.Map<String, String> a =
+              node.getMetadata().getAnnotations() == null
+                  ? new java.util.HashMap<>()
+                  : new java.util.HashMap<>(node.getMetadata().getAnnotations());
+          String before = a.get(key);
+          if (java.util.Objects.equals(before, value)) {
+            return false;
+          }
+          if (value == null) {
+            a.remove(key);
+          } else {
+            a.put(key, value);
+          }
+          node.getMetadata().setAnnotations(a);
+          return true;
+        });
+  }
+
   private static List<io.fabric8.kubernetes.api.model.Taint> currentTaints(Node node) {
     if (node.getSpec() == null) {
       node.setSpec(new io.fabric8.kubernetes.api.model.NodeSpec());

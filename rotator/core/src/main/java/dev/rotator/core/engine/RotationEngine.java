@@ -63,6 +63,8 @@ public final class RotationEngine {
   static final int MAX_FAILED_ROUNDS = 10;
   /** How often progress is persisted when only a node's detail text changed. */
   static final Duration DETAIL_SAVE_INTERVAL = Duration.ofSeconds(30);
+  /** cluster-autoscaler leaves a node with this annotation ("true") alone. */
+  public static final String SCALE_DOWN_DISABLED = "cluster-autoscaler.kubernetes.io/scale-down-disabled";
 
   private final Ports ports;
   private final RotationPolicy policy;
@@ -133,6 +135,8 @@ public final class RotationEngine {
     private final Map<String, Integer> originalDesired = new LinkedHashMap<>();
     /** Groups whose {@code beginRotation} ran; each gets {@code endRotation} however the run ends. */
     private final List<String> begunGroups = new ArrayList<>();
+    /** New nodes this run marked against autoscaler scale-down. */
+    private final Set<String> marked = new java.util.LinkedHashSet<>();
     /** Per group: surge instances added and not yet given back by a decrementing terminate. */
     private final Map<String, Integer> surgeOutstanding = new HashMap<>();
     /** Per group: replacements the group owes us (surge added + terminations without decrement). */
@@ -229,6 +233,7 @@ public final class RotationEngine {
         for (NodeTrack t : tracks.values()) {
           t.closeWatch();
         }
+        unprotectNewNodes();
         for (String group : begunGroups) {
           try {
             ports.cloud().endRotation(group);
@@ -376,6 +381,7 @@ public final class RotationEngine {
           ports.clock().sleep(policy.pollInterval());
           continue;
         }
+        protectNewNodes();
         for (NodeTrack t : tracks.values()) {
           if (t.state.inFlight()) {
             try {
@@ -418,6 +424,45 @@ public final class RotationEngine {
       if (!detail.equals(t.detail)) {
         t.detail = detail;
         detailChanged = true;
+      }
+    }
+
+    /**
+     * New nodes of the groups being rotated (surge and replacements) are marked so that cluster-autoscaler does
+     * not scale them down mid-rotation; the marks come off when the run ends. A node that already carried the
+     * annotation is left alone, then and at the end.
+     */
+    private void protectNewNodes() {
+      for (NodeInfo n : current.values()) {
+        if (initialNodes.contains(n.name()) || marked.contains(n.name())
+            || n.annotations().containsKey(SCALE_DOWN_DISABLED)) {
+          continue;
+        }
+        boolean ours = ports.cloud().instanceOf(n.providerId())
+            .map(r -> begunGroups.contains(r.groupId())).orElse(false);
+        if (!ours) {
+          continue;
+        }
+        try {
+          ports.cluster().annotateNode(n.name(), SCALE_DOWN_DISABLED, "true");
+          marked.add(n.name());
+        } catch (ClusterException e) {
+          // Only a protection against the autoscaler; the next round tries again.
+          info(n.name(), "could not mark new node against scale-down (retrying next round): " + e.getMessage());
+        }
+      }
+    }
+
+    private void unprotectNewNodes() {
+      for (String name : marked) {
+        try {
+          ports.cluster().annotateNode(name, SCALE_DOWN_DISABLED, null);
+        } catch (ClusterException e) {
+          if (e.kind() != ClusterException.Kind.NOT_FOUND) {
+            LOG.error("run={} node={} could not remove {}: {} (remove it by hand: kubectl annotate node {} {}-)",
+                options.runId(), name, SCALE_DOWN_DISABLED, e.getMessage(), name, SCALE_DOWN_DISABLED);
+          }
+        }
       }
     }
 

@@ -190,6 +190,20 @@ public final class InMemoryCluster implements Cluster {
   }
 
   @Override
+  public synchronized void annotateNode(String nodeName, String key, String value) {
+    calls.add("annotate " + nodeName + " " + key + "=" + value);
+    NodeInfo n = require(nodeName);
+    Map<String, String> a = new java.util.HashMap<>(n.annotations());
+    if (value == null) {
+      a.remove(key);
+    } else {
+      a.put(key, value);
+    }
+    nodes.put(nodeName, new NodeInfo(n.name(), n.labels(), a, n.kubeletVersion(), n.providerId(), n.ready(),
+        n.unschedulable(), n.created(), n.taints()));
+  }
+
+  @Override
   public synchronized EvictionResult evict(PodRef ref) {
     EvictionResult r = null;
     if (evictionScript != null) {

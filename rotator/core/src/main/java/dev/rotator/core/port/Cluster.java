@@ -51,6 +51,9 @@ public interface Cluster {
   /** Removes taints with this key, if any. */
   void removeTaint(String nodeName, String key);
 
+  /** Sets (value non-null) or removes (value null) one annotation on a node. Idempotent. */
+  void annotateNode(String nodeName, String key, String value);
+
   /** Asks the Eviction API (policy/v1) to evict one pod. Never throws for 404/429: see the result. */
   EvictionResult evict(PodRef pod);
 

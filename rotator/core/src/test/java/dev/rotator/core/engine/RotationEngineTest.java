@@ -24,6 +24,11 @@ import org.junit.jupiter.api.Test;
 
 class RotationEngineTest {
 
+  /** Cluster calls that disrupt (cordon, evict, delete); marking new nodes for the autoscaler does not. */
+  private static long disruptive(List<String> calls) {
+    return calls.stream().filter(c -> !c.startsWith("annotate ") && !c.startsWith("taint ")).count();
+  }
+
   private static RunOptions opts() {
     return RunOptions.defaults("test-run");
   }
@@ -100,13 +105,13 @@ class RotationEngineTest {
     w.clock.onAdvance(now -> {
       if (callsAtFreeze.get() < 0 && w.cluster.calls().stream().anyMatch(c -> c.startsWith("delete node"))) {
         w.store.freeze("MANUAL", "stop", List.of(), "cli:bob");
-        callsAtFreeze.set(w.cluster.calls().size() + w.cloudCalls.size());
+        callsAtFreeze.set((int) (disruptive(w.cluster.calls()) + w.cloudCalls.size()));
       }
     });
     RunResult r = w.engine(TestWorld.policy(1, 0), Gate.open()).run(opts());
     assertEquals(RunResult.Outcome.FROZEN, r.outcome());
     long disruptiveCloudCalls = w.cloudCalls.stream().filter(c -> !c.startsWith("end ")).count();
-    assertEquals(callsAtFreeze.get(), w.cluster.calls().size() + disruptiveCloudCalls,
+    assertEquals(callsAtFreeze.get(), disruptive(w.cluster.calls()) + disruptiveCloudCalls,
         "no disruptive call after the freeze was set (ending the group's rotation is not one)");
     assertEquals("cli:bob", w.store.mode().by(), "the human's freeze is kept, not overwritten");
     assertTrue(w.notifier.ofType(RotationEvent.Type.FROZEN).isEmpty(), "a human freeze is not re-alerted as ours");
@@ -432,5 +437,19 @@ class RotationEngineTest {
     assertEquals(RunResult.Outcome.FROZEN, r.outcome());
     assertEquals(List.of("end group-1"), w.cloudCalls);
     assertTrue(w.cluster.calls().isEmpty());
+  }
+
+  @Test
+  @DisplayName("new nodes are marked against autoscaler scale-down during the run and unmarked at its end")
+  void newNodesProtected() throws Exception {
+    TestWorld w = new TestWorld().nodes(3);
+    RunResult r = w.engine(TestWorld.policy(1, 1), Gate.open()).run(opts());
+    assertEquals(RunResult.Outcome.COMPLETED, r.outcome(), r.message());
+    List<String> marks = w.cluster.calls().stream().filter(c -> c.startsWith("annotate")).toList();
+    assertTrue(marks.stream().anyMatch(c -> c.endsWith(RotationEngine.SCALE_DOWN_DISABLED + "=true")), marks.toString());
+    for (NodeInfo n : w.cluster.nodes()) {
+      assertFalse(n.annotations().containsKey(RotationEngine.SCALE_DOWN_DISABLED), n.name() + " still marked");
+    }
+    assertTrue(w.cluster.calls().stream().noneMatch(c -> c.startsWith("annotate old-")), "old nodes never marked");
   }
 }
