@@ -17,16 +17,25 @@ import dev.rotator.health.http.HttpUrls;
 import dev.rotator.health.prometheus.LabelMatchers;
 import dev.rotator.health.prometheus.PromQlThresholdCheck;
 import dev.rotator.health.prometheus.PrometheusApi;
+import dev.rotator.provider.aws.AwsSettings;
+import dev.rotator.provider.gke.GkeNativeUpgrade;
+import dev.rotator.provider.gke.GkeSettings;
+import dev.rotator.provider.gke.GkeVersion;
 import java.math.BigDecimal;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Reads rotator.yaml into a {@link RotatorConfig}, strictly: every key must be known, every value has
@@ -36,6 +45,12 @@ import java.util.Set;
  *
  * <p>The keys, their types, defaults and bounds are documented in docs/configuration.md; a test fails
  * when a key of {@link #knownKeys()} is missing there. An empty file is the defaults.
+ *
+ * <p>{@code provider.aws} and {@code provider.gke} end in the providers' own settings classes ({@link
+ * AwsSettings}, {@link GkeSettings}, {@link GkeNativeUpgrade.Spec}), whose defaults are used as they are;
+ * the loader checks each key first so that errors name the key, and maps whatever the classes still
+ * refuse to the key their message names. Credentials are never read: each SDK's default chain provides
+ * them.
  */
 public final class ConfigLoader {
 
@@ -76,6 +91,21 @@ public final class ConfigLoader {
   static final Duration MAX_HTTP_TIMEOUT = HttpCheck.MAX_TIMEOUT;
   static final Duration MAX_QUOTA_TIMEOUT = Duration.ofSeconds(60);
   static final Duration MAX_ETCD_TIMEOUT = Duration.ofSeconds(30);
+
+  // Cloud providers: the providers' own limits where they have them, otherwise bounds that only catch
+  // typos (a unit mix-up, an extra zero).
+  static final int MAX_GROUPS = 500;
+  static final int MAX_TAGS = 50;
+  static final int MAX_CLOUD_ATTEMPTS = 10;
+  static final int MAX_GKE_BATCH = 1000;
+  static final Duration MAX_CLOUD_BACKOFF = Duration.ofMinutes(5);
+  static final Duration MAX_CALL_TIMEOUT = Duration.ofMinutes(10);
+  static final Duration MAX_CACHE_TTL = Duration.ofDays(1);
+  static final Duration MIN_OPERATION_TIMEOUT = Duration.ofSeconds(1);
+  static final Duration MAX_OPERATION_TIMEOUT = Duration.ofDays(7);
+  static final Duration MAX_SOAK = Duration.ofDays(7);
+  /** GKE's own default pool soak of a blue-green upgrade. */
+  static final Duration DEFAULT_NODE_POOL_SOAK = Duration.ofHours(1);
 
   private ConfigLoader() {}
 
@@ -203,31 +233,406 @@ public final class ConfigLoader {
   }
 
   private static ProviderSettings provider(Section s) {
-    ProviderSettings.Type type = ProviderSettings.Type.FAKE;
+    ProviderSettings.Type type = providerType(s);
+    String chosen = Section.kebab(type);
+    for (ProviderSettings.Type other : List.of(ProviderSettings.Type.AWS, ProviderSettings.Type.GKE)) {
+      String key = Section.kebab(other);
+      if (other != type && s.isPresent(key)) {
+        // Settings for a provider nobody uses are a mix-up (a copied file, a half-done migration), not
+        // something to ignore silently.
+        throw new ConfigException(
+            s.keyPath(key),
+            "set, but " + s.keyPath("type") + " is " + chosen + (s.isSet("type") ? "" : " (the default)")
+                + "; set " + s.keyPath("type") + ": " + key + " to use it, or remove this section");
+      }
+    }
+    ProviderSettings p =
+        switch (type) {
+          case FAKE -> ProviderSettings.fake();
+          case AWS -> ProviderSettings.aws(aws(s));
+          case GKE -> gke(s);
+        };
+    s.finish();
+    return p;
+  }
+
+  private static ProviderSettings.Type providerType(Section s) {
     Optional<String> text = s.string("type", v -> null);
-    if (text.isPresent()) {
-      type = Section.matchEnum(text.get(), ProviderSettings.Type.class);
+    if (text.isEmpty()) {
+      return ProviderSettings.Type.FAKE;
+    }
+    ProviderSettings.Type type = Section.matchEnum(text.get(), ProviderSettings.Type.class);
+    if (type == null) {
       List<String> known = new ArrayList<>();
       for (ProviderSettings.Type t : ProviderSettings.Type.values()) {
         known.add(Section.kebab(t));
       }
-      if (type == null) {
-        String suggestion =
-            Suggest.closest(text.get(), known).map(k -> " (did you mean '" + k + "'?)").orElse("");
-        throw new ConfigException(
-            s.keyPath("type"),
-            "unknown provider '" + Section.printable(text.get()) + "'" + suggestion + "; known providers: "
-                + String.join(", ", known));
-      }
-      if (!type.available()) {
-        throw new ConfigException(
-            s.keyPath("type"),
-            "'" + Section.kebab(type) + "' is not available in this build yet (providers come in a later release);"
-                + " available: fake");
+      String suggestion = Suggest.closest(text.get(), known).map(k -> " (did you mean '" + k + "'?)").orElse("");
+      throw new ConfigException(
+          s.keyPath("type"),
+          "unknown provider '" + Section.printable(text.get()) + "'" + suggestion + "; known providers: "
+              + String.join(", ", known));
+    }
+    return type;
+  }
+
+  private static AwsSettings aws(Section provider) {
+    if (!provider.isSet("aws")) {
+      throw new ConfigException(
+          provider.keyPath("aws"),
+          "required when " + provider.keyPath("type") + " is aws: select the Auto Scaling groups rotator manages"
+              + " with groupNames and/or groupTags");
+    }
+    Section a = provider.section("aws");
+    // The provider's own defaults, so that they are written down once (the docs test compares them too).
+    AwsSettings d = AwsSettings.builder().groupNames(List.of("defaults")).build();
+    Optional<String> region = a.string("region", ConfigLoader::awsRegion);
+    List<String> groupNames =
+        a.strings("groupNames", MAX_GROUPS, true, v -> Names.text(v, 255), null).orElse(List.of());
+    Map<String, String> groupTags =
+        a.stringMap("groupTags", MAX_TAGS, k -> Names.text(k, 128), ConfigLoader::awsTagValue).orElse(Map.of());
+    List<String> suspend =
+        a.strings("suspendProcesses", AwsSettings.PROCESSES.size(), true, ConfigLoader::asgProcess, null)
+            .map(l -> l.stream().map(ConfigLoader::canonicalProcess).toList())
+            .orElse(d.suspendProcesses());
+    boolean raiseMax = a.bool("raiseMaxForSurge", d.raiseMaxForSurge());
+    String quotaCode = a.string("quotaCode", ConfigLoader::quotaCode).orElse(d.quotaCode());
+    int maxAttempts = a.integer("maxAttempts", 1, MAX_CLOUD_ATTEMPTS, d.maxAttempts());
+    Duration backoffInitial = a.duration("backoffInitial", MS, MAX_CLOUD_BACKOFF, d.backoffInitial());
+    Duration backoffMax = a.duration("backoffMax", MS, MAX_CLOUD_BACKOFF, d.backoffMax());
+    Duration callTimeout = a.duration("callTimeout", MIN_POLL, MAX_CALL_TIMEOUT, d.callTimeout());
+    Duration cacheTtl = a.duration("cacheTtl", Duration.ZERO, MAX_CACHE_TTL, d.cacheTtl());
+    Section e = a.section("endpoints");
+    AwsSettings.Endpoints endpoints =
+        new AwsSettings.Endpoints(
+            e.string("autoScaling", ConfigLoader::awsEndpoint).map(URI::create).orElse(null),
+            e.string("ec2", ConfigLoader::awsEndpoint).map(URI::create).orElse(null),
+            e.string("serviceQuotas", ConfigLoader::awsEndpoint).map(URI::create).orElse(null));
+    e.finish();
+    a.finish();
+    if (groupNames.isEmpty() && groupTags.isEmpty()) {
+      throw new ConfigException(
+          a.path(),
+          "set groupNames and/or groupTags: rotator manages only the Auto Scaling groups selected there");
+    }
+    if (backoffMax.compareTo(backoffInitial) < 0) {
+      throw new ConfigException(
+          a.keyPath("backoffMax"),
+          Durations.format(backoffMax) + " must be at least backoffInitial (" + Durations.format(backoffInitial) + ")");
+    }
+    return a.build(
+        () ->
+            AwsSettings.builder()
+                .region(region.orElse(""))
+                .groupNames(groupNames)
+                .groupTags(groupTags)
+                .suspendProcesses(suspend)
+                .raiseMaxForSurge(raiseMax)
+                .quotaCode(quotaCode)
+                .maxAttempts(maxAttempts)
+                .backoffInitial(backoffInitial)
+                .backoffMax(backoffMax)
+                .callTimeout(callTimeout)
+                .cacheTtl(cacheTtl)
+                .endpoints(endpoints)
+                .build(),
+        m -> withoutPrefix(m, List.of(a.path() + ".", a.path() + ":", a.path() + " ")));
+  }
+
+  private static final Pattern AWS_REGION = Pattern.compile("^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$");
+
+  private static String awsRegion(String v) {
+    if (AWS_REGION.matcher(v).matches()) {
+      return null;
+    }
+    if (v.length() > 1 && AWS_REGION.matcher(v.substring(0, v.length() - 1)).matches()) {
+      return "'" + Section.printable(v) + "' is an availability zone; the region is '" + v.substring(0, v.length() - 1) + "'";
+    }
+    return "expected an AWS region like eu-west-1 (leave the key out to use the SDK's region chain), got '"
+        + Section.printable(v) + "'";
+  }
+
+  private static String awsTagValue(String v) {
+    if (v.length() > 256) {
+      return "a tag value is at most 256 characters";
+    }
+    return v.chars().anyMatch(c -> c < 0x20 || c == 0x7f) ? "must not contain control characters" : null;
+  }
+
+  private static String asgProcess(String v) {
+    String canonical = canonicalProcess(v);
+    if (canonical == null) {
+      List<String> known = AwsSettings.PROCESSES.stream().sorted().toList();
+      String suggestion = Suggest.closest(v, known).map(k -> " (did you mean '" + k + "'?)").orElse("");
+      return "unknown Auto Scaling process '" + Section.printable(v) + "'" + suggestion + "; one of "
+          + String.join(", ", known);
+    }
+    if (canonical.equals("Launch") || canonical.equals("Terminate")) {
+      return "'" + canonical + "' must not be suspended: the group could then neither replace instances nor give"
+          + " the surge back";
+    }
+    return null;
+  }
+
+  /** The API's spelling of a process name written in any case ({@code azRebalance} → {@code AZRebalance}). */
+  private static String canonicalProcess(String v) {
+    String want = Suggest.normalize(v);
+    return AwsSettings.PROCESSES.stream().filter(p -> Suggest.normalize(p).equals(want)).findFirst().orElse(null);
+  }
+
+  private static final Pattern QUOTA_CODE = Pattern.compile("^L-[0-9A-F]{8}$");
+
+  private static String quotaCode(String v) {
+    return QUOTA_CODE.matcher(v).matches()
+        ? null
+        : "expected a Service Quotas code like L-1216C47A (L-, then 8 upper-case hex digits), got '"
+            + Section.printable(v) + "'";
+  }
+
+  /**
+   * An AWS endpoint override: https, or http to a loopback address only, because over plain http the SDK
+   * would send the session token of the credentials in clear.
+   */
+  private static String awsEndpoint(String v) {
+    String problem = endpointUrl(v, "https://autoscaling.eu-west-1.amazonaws.com");
+    if (problem != null) {
+      return problem;
+    }
+    URI u = URI.create(v);
+    if (u.getScheme().equalsIgnoreCase("http") && !isLoopback(u.getHost())) {
+      return "http:// is allowed only for a fake on this machine (127.0.0.1, localhost, [::1]): the SDK would send"
+          + " the credentials' session token unencrypted; use https://";
+    }
+    return null;
+  }
+
+  /**
+   * An absolute http(s) URL with a host and nothing after it but an optional '/'. A URL with user
+   * information is refused without being shown: what follows {@code //} may be a secret.
+   */
+  private static String endpointUrl(String v, String example) {
+    URI u;
+    try {
+      u = new URI(v);
+    } catch (URISyntaxException e) {
+      // The reason and position only: the exception's own message repeats the whole value.
+      return "is not a valid URL (" + Section.sentence(e.getReason()) + " at index " + e.getIndex() + ")";
+    }
+    if (u.getRawUserInfo() != null) {
+      return "must not carry credentials (user:password@): credentials come from the SDK's default chain";
+    }
+    String scheme = u.getScheme();
+    if (scheme == null || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https")) || u.getHost() == null) {
+      return "expected an absolute https:// URL such as " + example + ", got '" + Section.printable(v) + "'";
+    }
+    if (u.getRawQuery() != null || u.getRawFragment() != null || !(u.getRawPath() == null || u.getRawPath().isEmpty() || u.getRawPath().equals("/"))) {
+      return "expected scheme, host and port only (no path, query or fragment), got '" + Section.printable(v) + "'";
+    }
+    return null;
+  }
+
+  private static boolean isLoopback(String host) {
+    String h = host.toLowerCase(Locale.ROOT);
+    return h.equals("localhost") || h.equals("127.0.0.1") || h.equals("[::1]") || h.equals("::1");
+  }
+
+  /** Cuts the first of {@code prefixes} (and the blanks after it) off the front of a settings message. */
+  private static String withoutPrefix(String message, List<String> prefixes) {
+    for (String prefix : prefixes) {
+      if (message.startsWith(prefix)) {
+        return message.substring(prefix.length()).stripLeading();
       }
     }
-    s.finish();
-    return new ProviderSettings(type);
+    return message;
+  }
+
+  private static ProviderSettings gke(Section provider) {
+    if (!provider.isSet("gke")) {
+      throw new ConfigException(
+          provider.keyPath("gke"),
+          "required when " + provider.keyPath("type") + " is gke: set project, location and cluster");
+    }
+    Section g = provider.section("gke");
+    GkeSettings d = GkeSettings.defaults("defaults", "europe-west1", "defaults");
+    String project = g.required("project", ConfigLoader::gcpProject, "the GCP project ID of the cluster");
+    String location =
+        g.required(
+            "location",
+            v -> Section.rejection("gke location", () -> GkeSettings.defaults("p", v, "c")),
+            "the cluster's region (europe-west1) or zone (europe-west1-b)");
+    String cluster = g.required("cluster", v -> gkeName(v, "a GKE cluster name"), "the cluster's name");
+    List<String> nodePools =
+        g.strings("nodePools", MAX_GROUPS, true, v -> gkeName(v, "a node pool name"), null).orElse(d.nodePools());
+    Optional<String> targetVersion = g.string("targetVersion", ConfigLoader::gkeVersion);
+    int maxPoolSize = g.integer("maxPoolSize", 0, MAX_NODES, d.maxPoolSize());
+    boolean checkQuota = g.bool("checkQuota", d.checkQuota());
+    Optional<String> containerEndpoint = g.string("containerEndpoint", ConfigLoader::hostPort);
+    Optional<String> computeEndpoint = g.string("computeEndpoint", v -> endpointUrl(v, "https://compute.googleapis.com"));
+    boolean plaintext = g.bool("plaintext", d.plaintext());
+    Duration callTimeout = g.duration("callTimeout", MIN_POLL, MAX_CALL_TIMEOUT, d.callTimeout());
+    Duration operationTimeout =
+        g.duration("operationTimeout", MIN_OPERATION_TIMEOUT, MAX_OPERATION_TIMEOUT, d.operationTimeout());
+    Duration pollInterval = g.duration("pollInterval", MIN_POLL, MAX_POLL, d.pollInterval());
+    Section r = g.section("retry");
+    int attempts = r.integer("attempts", 1, MAX_CLOUD_ATTEMPTS, d.retryAttempts());
+    Duration initialBackoff = r.duration("initialBackoff", MS, MAX_CLOUD_BACKOFF, d.retryInitialBackoff());
+    Duration maxBackoff = r.duration("maxBackoff", MS, MAX_CLOUD_BACKOFF, d.retryMaxBackoff());
+    r.finish();
+    if (maxBackoff.compareTo(initialBackoff) < 0) {
+      throw new ConfigException(
+          r.path(),
+          "maxBackoff (" + Durations.format(maxBackoff) + ") must be at least initialBackoff ("
+              + Durations.format(initialBackoff) + ")");
+    }
+    Duration cacheTtl = g.duration("cacheTtl", Duration.ZERO, MAX_CACHE_TTL, d.cacheTtl());
+    ProviderSettings.GkeStrategy strategy =
+        g.enumValue("strategy", ProviderSettings.GkeStrategy.class, ProviderSettings.GkeStrategy.NODES);
+    Optional<GkeNativeUpgrade.Spec> spec = Optional.empty();
+    if (strategy == ProviderSettings.GkeStrategy.NATIVE) {
+      spec = Optional.of(nativeUpgrade(g.section("nativeUpgrade")));
+    } else if (g.isPresent("nativeUpgrade")) {
+      throw new ConfigException(
+          g.keyPath("nativeUpgrade"),
+          "set, but " + g.keyPath("strategy") + " is nodes" + (g.isSet("strategy") ? "" : " (the default)")
+              + "; the section configures strategy native only");
+    }
+    g.finish();
+
+    if (plaintext && (containerEndpoint.isEmpty() || computeEndpoint.isEmpty())) {
+      throw new ConfigException(
+          g.keyPath("plaintext"),
+          "true needs containerEndpoint and computeEndpoint (an emulator or a test fake): Google's own endpoints"
+              + " only speak TLS");
+    }
+    if (!plaintext && computeEndpoint.isPresent() && computeEndpoint.get().regionMatches(true, 0, "http:", 0, 5)) {
+      throw new ConfigException(
+          g.keyPath("computeEndpoint"),
+          "http:// needs plaintext: true (an emulator, no credentials); otherwise the client would send Google"
+              + " credentials unencrypted. Use https://");
+    }
+    if (pollInterval.compareTo(operationTimeout) >= 0) {
+      throw new ConfigException(
+          g.keyPath("pollInterval"),
+          Durations.format(pollInterval) + " must be shorter than operationTimeout (" + Durations.format(operationTimeout)
+              + ")");
+    }
+    if (spec.isPresent()
+        && spec.get().strategy() == GkeNativeUpgrade.Strategy.BLUE_GREEN
+        && !spec.get().completeAfterSoak()
+        && operationTimeout.compareTo(spec.get().nodePoolSoak()) <= 0) {
+      // operationTimeout bounds the whole native upgrade, and GKE holds the operation open through the soak.
+      throw new ConfigException(
+          g.keyPath("operationTimeout"),
+          Durations.format(operationTimeout) + " does not cover nativeUpgrade.nodePoolSoak ("
+              + Durations.format(spec.get().nodePoolSoak()) + "): rotator would give the upgrade up while GKE soaks;"
+              + " raise operationTimeout above the soak and the batches, lower nodePoolSoak or set"
+              + " nativeUpgrade.completeAfterSoak: true");
+    }
+    GkeSettings settings =
+        g.build(
+            () ->
+                new GkeSettings(
+                    project, location, cluster, nodePools, targetVersion.orElse(""), maxPoolSize, checkQuota,
+                    containerEndpoint.orElse(""), computeEndpoint.orElse(""), plaintext, callTimeout,
+                    operationTimeout, pollInterval, attempts, initialBackoff, maxBackoff, cacheTtl),
+            ConfigLoader::gkeMessage);
+    return spec.map(s -> ProviderSettings.gkeNative(settings, s)).orElseGet(() -> ProviderSettings.gke(settings));
+  }
+
+  /** GkeSettings' messages ({@code gke retryAttempts must ...}) with the field as its key under provider.gke. */
+  static String gkeMessage(String m) {
+    String rest = withoutPrefix(m, List.of("gke "));
+    for (String[] alias :
+        List.of(
+            new String[] {"retryAttempts", "retry.attempts"},
+            new String[] {"retryInitialBackoff", "retry.initialBackoff"},
+            new String[] {"retryMaxBackoff", "retry.maxBackoff"},
+            new String[] {"node pool name", "nodePools"},
+            new String[] {"not a GKE version:", "targetVersion"})) {
+      if (rest.startsWith(alias[0])) {
+        return alias[1] + rest.substring(alias[0].length());
+      }
+    }
+    return rest;
+  }
+
+  private static final Pattern GCP_PROJECT =
+      Pattern.compile("^(?:[a-z][-a-z0-9.]{0,61}[a-z0-9]:)?[a-z][-a-z0-9]{4,28}[a-z0-9]$|^[0-9]{1,20}$");
+  private static final Pattern GKE_NAME = Pattern.compile("^[a-z](?:[-a-z0-9]{0,38}[a-z0-9])?$");
+  private static final Pattern HOST_PORT =
+      Pattern.compile("^(?:\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9](?:[-A-Za-z0-9.]*[A-Za-z0-9])?):([0-9]{1,5})$");
+
+  private static String gcpProject(String v) {
+    return GCP_PROJECT.matcher(v).matches()
+        ? null
+        : "expected a GCP project ID (6 to 30 lower-case letters, digits and '-', starting with a letter, e.g."
+            + " my-project-123) or a project number, got '" + Section.printable(v) + "'";
+  }
+
+  private static String gkeName(String v, String what) {
+    return GKE_NAME.matcher(v).matches()
+        ? null
+        : "expected " + what + " (1 to 40 lower-case letters, digits and '-', starting with a letter and not ending"
+            + " with '-'), got '" + Section.printable(v) + "'";
+  }
+
+  private static String gkeVersion(String v) {
+    try {
+      GkeVersion.parse(v);
+      return null;
+    } catch (IllegalArgumentException e) {
+      return "expected a GKE version like 1.31.4-gke.1256000, 1.31.4 or 1.31, got '" + Section.printable(v) + "'";
+    }
+  }
+
+  private static String hostPort(String v) {
+    Matcher m = HOST_PORT.matcher(v);
+    if (!m.matches()) {
+      String hint = v.contains("://") ? " (write it without a scheme: this is a gRPC target)" : "";
+      return "expected host:port of a GKE API endpoint, e.g. container.googleapis.com:443 or 127.0.0.1:8443, got '"
+          + Section.printable(v) + "'" + hint;
+    }
+    int port = Integer.parseInt(m.group(1));
+    return port >= 1 && port <= 65535 ? null : "the port must be within 1..65535, got " + port;
+  }
+
+  private static GkeNativeUpgrade.Spec nativeUpgrade(Section n) {
+    GkeNativeUpgrade.Strategy strategy =
+        n.enumValue("strategy", GkeNativeUpgrade.Strategy.class, GkeNativeUpgrade.Strategy.SURGE);
+    int maxSurge = n.integer("maxSurge", 0, MAX_GKE_BATCH, 1);
+    int maxUnavailable = n.integer("maxUnavailable", 0, MAX_GKE_BATCH, 0);
+    boolean countSet = n.isSet("batchNodeCount");
+    int batchNodeCount = n.integer("batchNodeCount", 1, MAX_GKE_BATCH, 1);
+    Optional<BigDecimal> percentage = n.number("batchPercentage", null, null);
+    if (percentage.isPresent()) {
+      BigDecimal p = percentage.get();
+      if (p.signum() <= 0 || p.compareTo(BigDecimal.ONE) > 0) {
+        throw new ConfigException(
+            n.keyPath("batchPercentage"),
+            "expected a fraction of the pool in (0, 1], e.g. 0.25 for 25%, got " + p.stripTrailingZeros().toPlainString());
+      }
+      if (countSet) {
+        throw new ConfigException(
+            n.keyPath("batchPercentage"), "set either batchNodeCount or batchPercentage, not both");
+      }
+    }
+    Duration batchSoak = n.duration("batchSoak", Duration.ZERO, MAX_SOAK, Duration.ZERO);
+    Duration nodePoolSoak = n.duration("nodePoolSoak", Duration.ZERO, MAX_SOAK, DEFAULT_NODE_POOL_SOAK);
+    GkeNativeUpgrade.OnStop onStop = n.enumValue("onStop", GkeNativeUpgrade.OnStop.class, GkeNativeUpgrade.OnStop.CANCEL);
+    boolean completeAfterSoak = n.bool("completeAfterSoak", false);
+    boolean rollbackRespectsPdb = n.bool("rollbackRespectsPdb", true);
+    n.finish();
+    if (strategy == GkeNativeUpgrade.Strategy.SURGE && maxSurge + maxUnavailable == 0) {
+      throw new ConfigException(
+          n.path(), "maxSurge and maxUnavailable are both 0: GKE could never replace a node; set one of them above 0");
+    }
+    int count = percentage.isPresent() ? 0 : batchNodeCount;
+    float fraction = percentage.map(BigDecimal::floatValue).orElse(0f);
+    return n.build(
+        () ->
+            new GkeNativeUpgrade.Spec(
+                strategy, maxSurge, maxUnavailable, count, fraction, batchSoak, nodePoolSoak, onStop,
+                completeAfterSoak, rollbackRespectsPdb));
   }
 
   private static SelectorSettings selector(Section root, Section s) {

@@ -10,17 +10,26 @@ import java.util.Map;
  * keys), reads from ({@link Section} refuses to read a key that is not declared here) and that the
  * documentation test walks. Adding a key means adding it here, reading it in {@link ConfigLoader} and
  * documenting it in docs/configuration.md; the build fails if any of the three is missing.
+ *
+ * <p>Under {@code provider}, a key that is unknown and looks like a credential is refused with where
+ * credentials come from instead (see {@link Key#credentialSource()}).
  */
 final class Schema {
 
   /**
-   * A key: a leaf (a scalar, or a list of scalars), a section (a mapping with its own keys) or a list of
+   * A key: a leaf (a scalar, a list of scalars, or a mapping of strings read as one value such as {@code
+   * provider.aws.groupTags}), a section (a mapping with its own keys) or a list of
    * sections (a list whose elements are mappings with the same keys, e.g. {@code gates.http}).
    */
   static final class Key {
     final String name;
     final Map<String, Key> children;
     final boolean list;
+    /**
+     * Where credentials come from, for a section where a key that looks like a credential is refused
+     * with that explanation rather than "unknown key"; null elsewhere. Set once, while ROOT is built.
+     */
+    private String credentialSource;
 
     private Key(String name, Map<String, Key> children, boolean list) {
       this.name = name;
@@ -44,7 +53,35 @@ final class Schema {
     List<String> childNames() {
       return children == null ? List.of() : List.copyOf(children.keySet());
     }
+
+    /** See {@link #credentialSource}; null when credential-like keys are merely unknown here. */
+    String credentialSource() {
+      return credentialSource;
+    }
   }
+
+  /**
+   * Marks {@code k} and every section below it as a place where credential-like keys get {@code source}
+   * as their error ("credentials come from ..."); sections already marked keep their own text.
+   */
+  private static Key credentialsFrom(String source, Key k) {
+    if (k.children != null) {
+      if (k.credentialSource == null) {
+        k.credentialSource = source;
+      }
+      for (Key c : k.children.values()) {
+        credentialsFrom(source, c);
+      }
+    }
+    return k;
+  }
+
+  private static final String AWS_CHAIN =
+      "IRSA or EKS Pod Identity in the cluster, otherwise the environment (AWS_PROFILE, AWS_ACCESS_KEY_ID, ...)"
+          + " or ~/.aws";
+  private static final String GOOGLE_CHAIN =
+      "Workload Identity in the cluster, otherwise Application Default Credentials"
+          + " (GOOGLE_APPLICATION_CREDENTIALS or gcloud auth application-default login)";
 
   static Key leaf(String name) {
     return new Key(name, null, false);
@@ -80,7 +117,59 @@ final class Schema {
               leaf("context"),
               leaf("stateNamespace"),
               leaf("stateConfigMap")),
-          section("provider", leaf("type")),
+          credentialsFrom(
+              "each SDK's default chain (AWS: " + AWS_CHAIN + "; GKE: " + GOOGLE_CHAIN + ")",
+              section(
+                  "provider",
+                  leaf("type"),
+                  credentialsFrom(
+                      "the AWS SDK's default chain: " + AWS_CHAIN,
+                      section(
+                          "aws",
+                          leaf("region"),
+                          leaf("groupNames"),
+                          leaf("groupTags"),
+                          leaf("suspendProcesses"),
+                          leaf("raiseMaxForSurge"),
+                          leaf("quotaCode"),
+                          leaf("maxAttempts"),
+                          leaf("backoffInitial"),
+                          leaf("backoffMax"),
+                          leaf("callTimeout"),
+                          leaf("cacheTtl"),
+                          section("endpoints", leaf("autoScaling"), leaf("ec2"), leaf("serviceQuotas")))),
+                  credentialsFrom(
+                      "Google's default chain: " + GOOGLE_CHAIN,
+                      section(
+                          "gke",
+                          leaf("project"),
+                          leaf("location"),
+                          leaf("cluster"),
+                          leaf("nodePools"),
+                          leaf("targetVersion"),
+                          leaf("maxPoolSize"),
+                          leaf("checkQuota"),
+                          leaf("containerEndpoint"),
+                          leaf("computeEndpoint"),
+                          leaf("plaintext"),
+                          leaf("callTimeout"),
+                          leaf("operationTimeout"),
+                          leaf("pollInterval"),
+                          section("retry", leaf("attempts"), leaf("initialBackoff"), leaf("maxBackoff")),
+                          leaf("cacheTtl"),
+                          leaf("strategy"),
+                          section(
+                              "nativeUpgrade",
+                              leaf("strategy"),
+                              leaf("maxSurge"),
+                              leaf("maxUnavailable"),
+                              leaf("batchNodeCount"),
+                              leaf("batchPercentage"),
+                              leaf("batchSoak"),
+                              leaf("nodePoolSoak"),
+                              leaf("onStop"),
+                              leaf("completeAfterSoak"),
+                              leaf("rollbackRespectsPdb")))))),
           section(
               "selector",
               leaf("kubeletVersionBelow"),

@@ -7,9 +7,11 @@ import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -53,10 +55,30 @@ final class Section {
     while (names.hasNext()) {
       String key = names.next();
       if (schema.child(key) == null) {
+        if (schema.credentialSource() != null && looksLikeCredential(key)) {
+          // Said before "unknown key": the fix is not another spelling but another place. The value is
+          // never shown, since it may be a secret.
+          throw new ConfigException(
+              join(path, printable(key)),
+              "credentials are never read from rotator.yaml; rotator takes them from " + schema.credentialSource()
+                  + ". Remove this key");
+        }
         throw unknownKey(path, key, schema.childNames());
       }
     }
     return new Section((ObjectNode) n, path, schema);
+  }
+
+  /** Words that only a credential's key contains (compared without case, '-' and '_'). */
+  private static final List<String> CREDENTIAL_WORDS =
+      List.of(
+          "secret", "password", "passwd", "token", "credential", "accesskey", "apikey", "privatekey",
+          "serviceaccount", "keyfile", "keyjson", "jsonkey", "profile");
+
+  /** Whether an unknown key looks like someone trying to configure credentials. */
+  static boolean looksLikeCredential(String key) {
+    String k = Suggest.normalize(key);
+    return k.equals("key") || CREDENTIAL_WORDS.stream().anyMatch(k::contains);
   }
 
   private static ConfigException unknownKey(String path, String key, List<String> known) {
@@ -197,6 +219,54 @@ final class Section {
   }
 
   /**
+   * A mapping of strings to strings ({@code provider.aws.groupTags}), in document order; errors name the
+   * entry ({@code provider.aws.groupTags[team]}). Empty when the key is absent or null; {@code {}} is an
+   * empty map. YAML refuses a key written twice before this is reached.
+   *
+   * @param keyCheck checks each key (an error sentence or null)
+   * @param valueCheck checks each value (an error sentence or null)
+   */
+  Optional<Map<String, String>> stringMap(
+      String key, int maxEntries, Function<String, String> keyCheck, Function<String, String> valueCheck) {
+    JsonNode v = raw(key);
+    if (v == null) {
+      return Optional.empty();
+    }
+    if (!v.isObject()) {
+      throw new ConfigException(
+          keyPath(key),
+          "expected a mapping of strings to strings (key: value, one per line, or {key: value}), got " + describe(v));
+    }
+    if (v.size() > maxEntries) {
+      throw new ConfigException(keyPath(key), "at most " + maxEntries + " entries, got " + v.size());
+    }
+    Map<String, String> out = new LinkedHashMap<>();
+    Iterator<Map.Entry<String, JsonNode>> fields = v.fields();
+    while (fields.hasNext()) {
+      Map.Entry<String, JsonNode> f = fields.next();
+      String at = keyPath(key) + "[" + printable(f.getKey()) + "]";
+      String keyProblem = keyCheck.apply(f.getKey());
+      if (keyProblem != null) {
+        throw new ConfigException(at, keyProblem);
+      }
+      JsonNode e = f.getValue();
+      if (e == null || !e.isTextual()) {
+        String hint =
+            e != null && e.isBoolean()
+                ? " (unquoted yes/no/on/off/true/false are booleans in YAML: quote the value)"
+                : e != null && e.isNumber() ? " (quote the value to make it a string)" : "";
+        throw new ConfigException(at, "expected a string, got " + describe(e) + hint);
+      }
+      String problem = valueCheck.apply(e.textValue());
+      if (problem != null) {
+        throw new ConfigException(at, problem);
+      }
+      out.put(f.getKey(), e.textValue());
+    }
+    return Optional.of(Collections.unmodifiableMap(out));
+  }
+
+  /**
    * A number, integer or decimal ({@code 5}, {@code 0.5}, {@code 1e-3}), finite, within [min, max] (null:
    * unbounded). Empty when absent. Exact: the value is kept as written, as a BigDecimal.
    */
@@ -244,12 +314,22 @@ final class Section {
    * is put on that key and the key is dropped from the message; otherwise it is put on this section.
    */
   <T> T build(Supplier<T> make) {
+    return build(make, Function.identity());
+  }
+
+  /**
+   * Same as {@link #build(Supplier)} for settings classes whose messages name their fields their own way
+   * ({@code provider.aws.maxAttempts must ...}, {@code gke retryAttempts must ...}): {@code toRelative}
+   * rewrites such a message so that it starts with the key relative to this section ({@code maxAttempts
+   * must ...}, {@code retry.attempts must ...}) before the key is looked up.
+   */
+  <T> T build(Supplier<T> make, Function<String, String> toRelative) {
     try {
       return make.get();
     } catch (ConfigException e) {
       throw e;
     } catch (IllegalArgumentException e) {
-      throw rejected(String.valueOf(e.getMessage()));
+      throw rejected(toRelative.apply(String.valueOf(e.getMessage())));
     }
   }
 

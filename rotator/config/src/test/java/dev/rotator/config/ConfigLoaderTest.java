@@ -30,7 +30,7 @@ class ConfigLoaderTest {
     assertEquals("rotator-system", d.cluster().stateNamespace());
     assertEquals("rotator-state", d.cluster().stateConfigMap());
     assertEquals(Optional.empty(), d.cluster().kubeconfig());
-    assertEquals(ProviderSettings.Type.FAKE, d.provider().type());
+    assertEquals(ProviderSettings.fake(), d.provider());
     assertEquals(SelectorSettings.defaults(), d.selector());
     assertTrue(d.selector().provider());
     assertEquals(RotationPolicy.defaults(), d.policy());

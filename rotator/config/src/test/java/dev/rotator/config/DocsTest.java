@@ -20,7 +20,11 @@ import dev.rotator.core.engine.RotationPolicy;
 import dev.rotator.health.apiserver.ApiServerLatencyCheck;
 import dev.rotator.health.http.HttpCheck;
 import dev.rotator.health.prometheus.PromQlThresholdCheck;
+import dev.rotator.provider.aws.AwsSettings;
+import dev.rotator.provider.gke.GkeNativeUpgrade;
+import dev.rotator.provider.gke.GkeSettings;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -38,9 +42,10 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /**
- * docs/configuration.md and docs/examples/rotator.yaml are part of the contract: these tests fail when
- * the parser knows a key the documentation does not describe, when the documentation describes a key the
- * parser does not know, when a documented default is not the real one, and when the example drifts.
+ * docs/configuration.md, docs/examples/rotator.yaml and docs/examples/rotator-gke.yaml are part of the
+ * contract: these tests fail when the parser knows a key the documentation does not describe, when the
+ * documentation describes a key the parser does not know, when a documented default is not the real one,
+ * and when an example drifts.
  */
 class DocsTest {
   /** First cell of a reference-table row: | `key.path` | type | default | meaning |. */
@@ -48,6 +53,7 @@ class DocsTest {
 
   private static String doc;
   private static String example;
+  private static String gkeExample;
   private static Map<String, String> documentedDefaults;
 
   @BeforeAll
@@ -55,6 +61,7 @@ class DocsTest {
     Path docs = findDocs();
     doc = Files.readString(docs.resolve("configuration.md"));
     example = Files.readString(docs.resolve("examples/rotator.yaml"));
+    gkeExample = Files.readString(docs.resolve("examples/rotator-gke.yaml"));
     documentedDefaults = new LinkedHashMap<>();
     for (String line : doc.split("\n")) {
       if (!line.startsWith("|")) {
@@ -103,26 +110,54 @@ class DocsTest {
   }
 
   @Test
-  @DisplayName("the example in the doc is the committed docs/examples/rotator.yaml, byte for byte")
+  @DisplayName("the examples in the doc are the committed docs/examples/rotator.yaml and rotator-gke.yaml, byte for byte")
   void exampleEmbedded() {
-    int heading = doc.indexOf("## Complete example");
-    assertTrue(heading >= 0, "no '## Complete example' section");
-    int start = doc.indexOf("```yaml\n", heading) + "```yaml\n".length();
-    int end = doc.indexOf("```", start);
-    assertEquals(example, doc.substring(start, end));
+    assertEquals(example, embedded("\n## Complete example\n"));
+    assertEquals(gkeExample, embedded("\n## Complete example: GKE\n"));
   }
 
+  private static String embedded(String heading) {
+    int at = doc.indexOf(heading);
+    assertTrue(at >= 0, () -> "no '" + heading.strip() + "' section");
+    int start = doc.indexOf("```yaml\n", at) + "```yaml\n".length();
+    int end = doc.indexOf("```", start);
+    return doc.substring(start, end);
+  }
+
+  /**
+   * The two examples together set every key the parser knows: examples/rotator.yaml every key but those of
+   * provider.gke (one file can select only one provider), examples/rotator-gke.yaml provider.type and every
+   * key of provider.gke. Keys that exclude each other (batchNodeCount, batchPercentage) cannot be set in one
+   * file: the GKE example shows the second one commented out, and {@link #gkeVariant()} uncomments it.
+   */
   @Test
-  @DisplayName("the example sets every key the parser knows (it is complete)")
+  @DisplayName("the examples set every key the parser knows (they are complete)")
   void exampleComplete() {
-    JsonNode tree = ConfigLoader.readYaml(example, "examples/rotator.yaml");
+    JsonNode aws = ConfigLoader.readYaml(example, "examples/rotator.yaml");
+    JsonNode gke = ConfigLoader.readYaml(gkeExample, "examples/rotator-gke.yaml");
+    JsonNode gkeVariant = ConfigLoader.readYaml(gkeVariant(), "examples/rotator-gke.yaml (variant)");
     List<String> missing = new ArrayList<>();
     for (String key : ConfigLoader.knownKeys()) {
-      if (!present(tree, key.split("\\."), 0)) {
-        missing.add(key);
+      boolean gkeKey = key.equals("provider.gke") || key.startsWith("provider.gke.");
+      String[] parts = key.split("\\.");
+      if (!gkeKey && !present(aws, parts, 0)) {
+        missing.add("examples/rotator.yaml: " + key);
+      }
+      if ((gkeKey || key.equals("provider.type")) && !present(gke, parts, 0) && !present(gkeVariant, parts, 0)) {
+        missing.add("examples/rotator-gke.yaml: " + key);
       }
     }
-    assertEquals(List.of(), missing, "keys missing from docs/examples/rotator.yaml");
+    assertEquals(List.of(), missing, "keys missing from the examples");
+  }
+
+  /** The GKE example with its commented-out batchPercentage in place of batchNodeCount. */
+  private static String gkeVariant() {
+    Matcher m = Pattern.compile("(?m)^( *)# (batchPercentage: \\S+)\n").matcher(gkeExample);
+    assertTrue(m.find(), "the GKE example shows batchPercentage, commented out");
+    String uncommented = gkeExample.substring(0, m.start()) + m.group(1) + m.group(2) + "\n" + gkeExample.substring(m.end());
+    String variant = uncommented.replaceFirst("(?m)^ *batchNodeCount: .*\n", "");
+    assertTrue(!variant.equals(uncommented), "the GKE example sets batchNodeCount");
+    return variant;
   }
 
   /** Whether the path is set; {@code list[]} means "in at least one element of the list". */
@@ -157,7 +192,25 @@ class DocsTest {
     RotatorConfig expected =
         new RotatorConfig(
             new ClusterSettings(Optional.of("/etc/rotator/kubeconfig"), Optional.of("prod"), "rotator-system", "rotator-state"),
-            new ProviderSettings(ProviderSettings.Type.FAKE),
+            ProviderSettings.aws(
+                AwsSettings.builder()
+                    .region("eu-west-1")
+                    .groupNames(List.of("workers-a", "workers-b"))
+                    .groupTags(Map.of("kubernetes.io/cluster/prod", "owned", "rotator.dev/managed", "true"))
+                    .suspendProcesses(List.of("AZRebalance", "ReplaceUnhealthy"))
+                    .raiseMaxForSurge(true)
+                    .quotaCode("L-1216C47A")
+                    .maxAttempts(4)
+                    .backoffInitial(Duration.ofMillis(500))
+                    .backoffMax(Duration.ofSeconds(10))
+                    .callTimeout(Duration.ofSeconds(20))
+                    .cacheTtl(Duration.ofMinutes(5))
+                    .endpoints(
+                        new AwsSettings.Endpoints(
+                            URI.create("https://autoscaling.eu-west-1.amazonaws.com"),
+                            URI.create("https://ec2.eu-west-1.amazonaws.com"),
+                            URI.create("https://servicequotas.eu-west-1.amazonaws.com")))
+                    .build()),
             new SelectorSettings(
                 Optional.of("v1.31.2"),
                 Optional.of(new Match("rotator.dev/pool-generation", "2026-01")),
@@ -181,6 +234,34 @@ class DocsTest {
             exampleGates(),
             new AlertSettings(new AlertSettings.Log(true)));
     assertEquals(expected, ConfigLoader.parse(example, "examples/rotator.yaml"));
+  }
+
+  @Test
+  @DisplayName("the GKE example parses to its provider settings, the variant with batchPercentage too; the rest is the defaults")
+  void gkeExampleParses() {
+    GkeSettings settings =
+        new GkeSettings(
+            "my-project-123", "europe-west1", "prod", List.of("default-pool", "batch-pool"), "1.31.4-gke.1256000", 20,
+            true, "container.googleapis.com:443", "https://compute.googleapis.com", false, Duration.ofSeconds(30),
+            Duration.ofHours(6), Duration.ofSeconds(10), 4, Duration.ofMillis(500), Duration.ofSeconds(10),
+            Duration.ofSeconds(60));
+    GkeNativeUpgrade.Spec spec =
+        new GkeNativeUpgrade.Spec(
+            GkeNativeUpgrade.Strategy.BLUE_GREEN, 1, 0, 2, 0f, Duration.ofMinutes(5), Duration.ofMinutes(30),
+            GkeNativeUpgrade.OnStop.ROLLBACK, true, true);
+    RotatorConfig c = ConfigLoader.parse(gkeExample, "examples/rotator-gke.yaml");
+    assertEquals(ProviderSettings.gkeNative(settings, spec), c.provider());
+    RotatorConfig d = ConfigLoader.defaults();
+    assertEquals(List.of(d.cluster(), d.selector(), d.policy(), d.gates(), d.alerts()),
+        List.of(c.cluster(), c.selector(), c.policy(), c.gates(), c.alerts()));
+
+    GkeNativeUpgrade.Spec byFraction =
+        new GkeNativeUpgrade.Spec(
+            GkeNativeUpgrade.Strategy.BLUE_GREEN, 1, 0, 0, 0.25f, Duration.ofMinutes(5), Duration.ofMinutes(30),
+            GkeNativeUpgrade.OnStop.ROLLBACK, true, true);
+    assertEquals(
+        ProviderSettings.gkeNative(settings, byFraction),
+        ConfigLoader.parse(gkeVariant(), "variant").provider());
   }
 
   private static GateSettings exampleGates() {
@@ -252,6 +333,9 @@ class DocsTest {
       if (key.startsWith("selector.") || key.contains("[]") || cell == null) {
         continue; // list elements: see elementDefaultsAreReal
       }
+      if (key.startsWith("provider.aws.") || key.startsWith("provider.gke.")) {
+        continue; // a provider's section is refused unless selected: see providerDefaultsAreReal
+      }
       if (cell.equals("unset")) {
         continue;
       }
@@ -268,6 +352,96 @@ class DocsTest {
     assertEquals(
         new SelectorSettings(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), true),
         ConfigLoader.defaults().selector());
+  }
+
+  /**
+   * Each provider section written with its required keys only, and again with every other key at its
+   * documented default, gives the same settings, and those are the provider module's own defaults (so the
+   * loader, the doc and the provider agree). Likewise provider.gke.nativeUpgrade under strategy native.
+   */
+  @Test
+  @DisplayName("provider sections: documented defaults are the real ones, and the providers' own defaults")
+  void providerDefaultsAreReal() {
+    ObjectNode aws = providerTree("aws", "provider.aws.", Map.of("provider.aws.groupNames", "[workers]"), true);
+    ObjectNode awsMinimal = providerTree("aws", "provider.aws.", Map.of("provider.aws.groupNames", "[workers]"), false);
+    ProviderSettings awsDefaults = ProviderSettings.aws(AwsSettings.builder().groupNames(List.of("workers")).build());
+    assertEquals(awsDefaults, ConfigLoader.fromTree(awsMinimal, "minimal").provider());
+    assertEquals(awsDefaults, ConfigLoader.fromTree(aws, "documented defaults").provider());
+
+    Map<String, String> gkeRequired =
+        Map.of("provider.gke.project", "p-123456", "provider.gke.location", "europe-west1-b", "provider.gke.cluster", "c");
+    ObjectNode gke = providerTree("gke", "provider.gke.", gkeRequired, true);
+    ObjectNode gkeMinimal = providerTree("gke", "provider.gke.", gkeRequired, false);
+    ProviderSettings gkeDefaults = ProviderSettings.gke(GkeSettings.defaults("p-123456", "europe-west1-b", "c"));
+    assertEquals(gkeDefaults, ConfigLoader.fromTree(gkeMinimal, "minimal").provider());
+    // Every documented default but those of nativeUpgrade, which is refused under the default strategy.
+    for (String k : List.copyOf(documentedDefaults.keySet())) {
+      if (k.startsWith("provider.gke.nativeUpgrade")) {
+        remove(gke, k);
+      }
+    }
+    assertEquals(gkeDefaults, ConfigLoader.fromTree(gke, "documented defaults").provider());
+
+    // strategy native: an absent nativeUpgrade section is its documented defaults.
+    ObjectNode nativeMinimal = providerTree("gke", "provider.gke.", gkeRequired, false);
+    put(nativeMinimal, "provider.gke.strategy", JsonNodeFactory.instance.textNode("native"));
+    ObjectNode nativeDocumented = nativeMinimal.deepCopy();
+    for (String key : Schema.leafPaths()) {
+      if (key.startsWith("provider.gke.nativeUpgrade.") && !documentedDefaults.get(key).equals("unset")) {
+        put(nativeDocumented, key, defaultValue(key));
+      }
+    }
+    ProviderSettings nativeDefaults = ConfigLoader.fromTree(nativeMinimal, "minimal").provider();
+    assertEquals(nativeDefaults, ConfigLoader.fromTree(nativeDocumented, "documented defaults").provider());
+    assertEquals(
+        new GkeNativeUpgrade.Spec(
+            GkeNativeUpgrade.Strategy.SURGE, 1, 0, 1, 0f, Duration.ZERO, Duration.ofHours(1),
+            GkeNativeUpgrade.OnStop.CANCEL, false, true),
+        nativeDefaults.gkeNativeUpgrade().orElseThrow());
+  }
+
+  /**
+   * {@code provider: {type: TYPE, TYPE: {...}}} with the required values and, when {@code withDefaults},
+   * every other leaf under {@code prefix} at its documented default ("required" cells must be in
+   * {@code required}).
+   */
+  private static ObjectNode providerTree(String type, String prefix, Map<String, String> required, boolean withDefaults) {
+    ObjectNode root = JsonNodeFactory.instance.objectNode();
+    put(root, "provider.type", JsonNodeFactory.instance.textNode(type));
+    for (String key : Schema.leafPaths()) {
+      if (!key.startsWith(prefix)) {
+        continue;
+      }
+      String cell = documentedDefaults.get(key);
+      assertTrue(cell != null, () -> key + " is not documented");
+      if (required.containsKey(key)) {
+        put(root, key, ConfigLoader.readYaml("v: " + required.get(key) + "\n", "sample").get("v"));
+      } else {
+        assertTrue(!cell.equals("required"), () -> "no sample value for the required key " + key);
+        if (withDefaults && !cell.equals("unset")) {
+          put(root, key, defaultValue(key));
+        }
+      }
+    }
+    return root;
+  }
+
+  private static JsonNode defaultValue(String key) {
+    String cell = documentedDefaults.get(key);
+    Matcher m = Pattern.compile("^`([^`]*)`$").matcher(cell);
+    assertTrue(m.matches(), () -> key + ": default column must be `value`, unset or required, is: " + cell);
+    return ConfigLoader.readYaml("v: " + m.group(1) + "\n", "doc").get("v");
+  }
+
+  private static void remove(ObjectNode root, String path) {
+    String[] parts = path.split("\\.");
+    JsonNode o = root;
+    for (int i = 0; i < parts.length - 1 && o != null; i++) {
+      o = o.get(parts[i]);
+    }
+    if (o instanceof ObjectNode obj) {
+      obj.remove(parts[parts.length - 1]);
+    }
   }
 
   /** A valid value for each required key of a list element, to build elements around. */
@@ -336,7 +510,8 @@ class DocsTest {
   void documentedMessages() {
     assertMessage("policy:\n  maxUnavailable: -1\n");
     assertMessage("policy:\n  maxUnavailable: 0\n  maxSurge: 0\n");
-    assertMessage("provider:\n  type: aws\n");
+    assertMessage("provider:\n  type: aws\n  gke: {}\n");
+    assertMessage("provider:\n  type: aws\n  aws:\n    groupNames: [a]\n    secretAccessKey: wJalrXUtnFEMI\n");
     assertMessage("gates:\n  checkTimeout: 5s\n");
     assertMessage("gates:\n  prometheus:\n    alertMatchers:\n      - {severity=\"critical\"}\n");
     String unknown = message("policy:\n  maxUnavailabel: 1\n");
