@@ -54,6 +54,10 @@ public final class RotatorCommand implements Runnable {
       err.println("rotator: " + e.getMessage());
       return ExitCodes.USAGE;
     }
+    if (e instanceof dev.rotator.provider.CloudException ce) {
+      err.println("rotator: cloud provider error (" + ce.kind() + "): " + e.getMessage());
+      return ExitCodes.RUNTIME;
+    }
     if (e instanceof ClusterException ce) {
       err.println("rotator: Kubernetes API error (" + ce.kind() + "): " + e.getMessage());
       return ExitCodes.RUNTIME;

@@ -14,7 +14,10 @@ import dev.rotator.kubernetes.ConfigMapStateStore;
 import dev.rotator.kubernetes.KubeClients;
 import dev.rotator.kubernetes.KubernetesCluster;
 import dev.rotator.provider.CloudProvider;
+import dev.rotator.config.ProviderSettings;
+import dev.rotator.provider.aws.AwsCloudProvider;
 import dev.rotator.provider.fake.FakeCloud;
+import dev.rotator.provider.gke.GkeCloudProvider;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import dev.rotator.core.port.HealthCheck;
 import java.nio.file.Path;
@@ -80,10 +83,47 @@ final class Session implements AutoCloseable {
     Optional<Path> kubeconfig =
         Optional.ofNullable(g.kubeconfig).or(() -> config.cluster().kubeconfig().map(Path::of));
     Optional<String> context = Optional.ofNullable(g.context).or(() -> config.cluster().context());
-    KubernetesClient client = KubeClients.create(kubeconfig, context);
-    // Outside the simulator there is no fake cloud to replace instances: plan/status/check/freeze/resume work,
-    // run refuses (see requireCloud).
-    return new Session(config, client, new FakeCloud(SystemClock.INSTANCE), SystemClock.INSTANCE, false);
+    CloudProvider cloud = cloudFor(config);
+    KubernetesClient client;
+    try {
+      client = KubeClients.create(kubeconfig, context);
+    } catch (RuntimeException e) {
+      closeQuietly(cloud);
+      throw e;
+    }
+    // The fake cloud outside the simulator manages nothing and replaces nothing: plan/status/check/freeze/resume
+    // work, run refuses (see requireCloud). GKE's native strategy is not driven by run yet.
+    boolean attached = config.provider().type() != ProviderSettings.Type.FAKE
+        && config.provider().gkeStrategy() != ProviderSettings.GkeStrategy.NATIVE;
+    return new Session(config, client, cloud, SystemClock.INSTANCE, attached);
+  }
+
+  /** The configured cloud provider; its credentials come from the SDK's default chain, never from config. */
+  static CloudProvider cloudFor(RotatorConfig config) {
+    ProviderSettings p = config.provider();
+    switch (p.type()) {
+      case AWS:
+        return AwsCloudProvider.create(p.aws().orElseThrow(), SystemClock.INSTANCE);
+      case GKE:
+        try {
+          return new GkeCloudProvider(p.gke().orElseThrow(), SystemClock.INSTANCE);
+        } catch (java.io.UncheckedIOException e) {
+          throw new UsageException("provider.gke: cannot set up Google credentials from the default chain"
+              + " (Workload Identity, GOOGLE_APPLICATION_CREDENTIALS, gcloud): " + e.getMessage());
+        }
+      default:
+        return new FakeCloud(SystemClock.INSTANCE);
+    }
+  }
+
+  private static void closeQuietly(Object o) {
+    if (o instanceof AutoCloseable c) {
+      try {
+        c.close();
+      } catch (Exception ignored) {
+        // Closing a client that never made a call; nothing to report.
+      }
+    }
   }
 
   /** A session against a simulator running in this JVM. */
@@ -92,11 +132,16 @@ final class Session implements AutoCloseable {
   }
 
   void requireCloud() {
-    if (!cloudAttached) {
-      throw new UsageException("provider.type '" + config.provider().type().name().toLowerCase(java.util.Locale.ROOT)
-          + "' cannot replace instances of this cluster; 'run' needs a cloud provider (AWS and GKE providers"
-          + " are not in this build yet). Use 'rotator sim' or 'rotator demo' to rotate a simulated cluster.");
+    if (cloudAttached) {
+      return;
     }
+    if (config.provider().gkeStrategy() == ProviderSettings.GkeStrategy.NATIVE) {
+      throw new UsageException("provider.gke.strategy 'native' is accepted by the loader, but 'rotator run' does"
+          + " not drive GKE's native upgrade yet; use strategy 'nodes'.");
+    }
+    throw new UsageException("provider.type 'fake' cannot replace instances of a real cluster; set provider.type"
+        + " to aws or gke in rotator.yaml (docs/configuration.md). Use 'rotator sim' or 'rotator demo' to rotate a"
+        + " simulated cluster.");
   }
 
   /** When the rotation in progress started (version-skew judges nodes created since), or null. */
@@ -124,5 +169,6 @@ final class Session implements AutoCloseable {
     gate.close();
     cluster.close();
     client.close();
+    closeQuietly(cloud);
   }
 }

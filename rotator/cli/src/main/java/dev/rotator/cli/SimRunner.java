@@ -1,5 +1,7 @@
 package dev.rotator.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rotator.config.ConfigLoader;
 import dev.rotator.config.RotatorConfig;
@@ -9,13 +11,22 @@ import dev.rotator.core.engine.RunResult;
 import dev.rotator.sim.Scenario;
 import dev.rotator.sim.SimReport;
 import dev.rotator.sim.Simulator;
+import dev.rotator.sim.fault.FaultReport;
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 
 /**
  * Runs the real engine, wired exactly as in production (fabric8 client over HTTP, ConfigMap state store,
  * health gates), against a simulated cluster in this JVM, and returns the simulator's own record of what
  * happened beside the rotator's claims.
+ *
+ * <p>When the scenario has a fake etcd or a fake Prometheus, their URLs are only known once the simulator
+ * runs: {@code gates.etcd.endpoints} and {@code gates.prometheus.url} are then written into the scenario's
+ * {@code rotator:} tree before it is loaded (scenario files leave those two keys out; the scenario parser
+ * refuses them).
  */
 final class SimRunner {
 
@@ -24,22 +35,63 @@ final class SimRunner {
     /** True when the simulator saw anything unsafe, whatever the rotator claims. */
     boolean unsafe() {
       return report.pdbViolations() > 0 || report.podsLost() > 0 || report.podDeleteRequests() > 0
-          || !report.invariantViolations().isEmpty();
+          || !report.invariantViolations().isEmpty() || report.disruptiveActionsAfterFault() > 0;
     }
   }
 
   private SimRunner() {}
 
+  /**
+   * The scenario's rotator configuration, validated before any simulator starts: the fake etcd's and
+   * Prometheus' URLs are stand-ins here (ports are chosen when they start).
+   */
   static RotatorConfig configOf(Scenario scenario) {
-    return scenario.rotatorConfig() == null
-        ? ConfigLoader.defaults()
-        : ConfigLoader.fromTree(scenario.rotatorConfig(), "scenario " + scenario.name() + ", key rotator");
+    List<String> etcd = new ArrayList<>();
+    for (int i = 0; scenario.hasEtcd() && i < scenario.etcd().members(); i++) {
+      etcd.add("http://127.0.0.1:" + (2379 + i));
+    }
+    return configOf(scenario, etcd, scenario.hasPrometheus() ? Optional.of("http://127.0.0.1:9090") : Optional.empty());
+  }
+
+  /** The configuration against a running simulator: its fakes' real URLs. */
+  static RotatorConfig configOf(Scenario scenario, Simulator sim) {
+    return configOf(scenario, sim.etcdEndpoints(), sim.prometheusUrl());
+  }
+
+  private static RotatorConfig configOf(Scenario scenario, List<String> etcdEndpoints, Optional<String> prometheusUrl) {
+    JsonNode tree = scenario.rotatorConfig();
+    if (tree == null && etcdEndpoints.isEmpty() && prometheusUrl.isEmpty()) {
+      return ConfigLoader.defaults();
+    }
+    ObjectNode root = tree == null ? Output.JSON.createObjectNode() : (ObjectNode) tree;
+    if (!etcdEndpoints.isEmpty()) {
+      ArrayNode list = section(root, "gates", "etcd").putArray("endpoints");
+      etcdEndpoints.forEach(list::add);
+    }
+    prometheusUrl.ifPresent(url -> section(root, "gates", "prometheus").put("url", url));
+    return ConfigLoader.fromTree(root, "scenario " + scenario.name() + ", key rotator");
+  }
+
+  /** The mapping at {@code path}, created where missing (a key set to something else is left to the loader). */
+  private static ObjectNode section(ObjectNode root, String... path) {
+    ObjectNode at = root;
+    for (String key : path) {
+      JsonNode next = at.get(key);
+      if (next == null || next.isNull()) {
+        at = at.putObject(key);
+      } else if (next instanceof ObjectNode o) {
+        at = o;
+      } else {
+        // Not a mapping: the loader reports the key; write nothing into it.
+        return Output.JSON.createObjectNode();
+      }
+    }
+    return at;
   }
 
   static Outcome run(Scenario scenario, PrintWriter out, boolean verbose) throws InterruptedException {
-    RotatorConfig config = configOf(scenario);
     try (Simulator sim = Simulator.start(scenario);
-        Session s = Session.forSimulator(config, sim.apiUrl(), sim.cloud(), sim.clock())) {
+        Session s = Session.forSimulator(configOf(scenario, sim), sim.apiUrl(), sim.cloud(), sim.clock())) {
       RotationEngine engine = s.engine();
       if (out != null) {
         engine.addListener(new ProgressPrinter(out, verbose, sim.clock()));
@@ -74,6 +126,17 @@ final class SimRunner {
     out.printf("  evictions            %d accepted, %d refused by PDB%n", r.evictionsAccepted(), r.evictionsRefused());
     out.printf("  API requests         %d%n", r.apiRequests());
     out.printf("  freezes              %s%n", r.freezes().isEmpty() ? "none" : r.freezes());
+    for (FaultReport f : r.faults()) {
+      out.printf("  fault %-14s started %s, onset %s, ended %s: %s%n", f.kind(), seconds(f.startedSeconds()),
+          seconds(f.onsetSeconds()), seconds(f.endSeconds()), f.detail());
+    }
+    if (!r.faults().isEmpty()) {
+      out.printf("  reaction             %s from the first fault onset to the freeze (one check interval: %.0f s)%n",
+          r.reactionSeconds() == null ? "none" : String.format(java.util.Locale.ROOT, "%.1f simulated s",
+              r.reactionSeconds()), r.graceSeconds());
+      out.printf("  disruptive after fault %d%s%n", r.disruptiveActionsAfterFault(),
+          r.disruptiveActionsAfterFault() == 0 ? "" : " " + r.disruptiveActionsAfterFaultDetails());
+    }
     if (!r.invariantViolations().isEmpty()) {
       out.println("  INVARIANT VIOLATIONS " + r.invariantViolations());
     }
@@ -88,6 +151,10 @@ final class SimRunner {
     if (o.unsafe()) {
       out.println("SAFETY VIOLATION observed by the simulator: see the report.");
     }
+  }
+
+  private static String seconds(Double s) {
+    return s == null ? "-" : String.format(java.util.Locale.ROOT, "%.0fs", s);
   }
 
   static int exitCode(Outcome o) {

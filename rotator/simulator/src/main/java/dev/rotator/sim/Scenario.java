@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -19,7 +20,12 @@ import java.util.Map;
  * @param clock simulated time
  * @param nodeGroups node groups of the fake cloud
  * @param workloads workloads and their PDBs
- * @param faults fault injections (none are defined yet; the list must be empty)
+ * @param rotatorConfig the {@code rotator:} section, or null
+ * @param controlPlaneVersion the version the simulated API server reports on {@code /version}
+ * @param etcd the fake etcd cluster, or null when the scenario has none
+ * @param prometheus the fake Prometheus, or null when the scenario has none
+ * @param faults fault injections, in file order
+ * @param timing the rotator's timing the report judges reactions by
  */
 public record Scenario(
     String name,
@@ -28,16 +34,79 @@ public record Scenario(
     List<NodeGroupSpec> nodeGroups,
     List<WorkloadSpec> workloads,
     JsonNode rotatorConfig,
-    List<JsonNode> faults) {
+    String controlPlaneVersion,
+    EtcdSpec etcd,
+    PrometheusSpec prometheus,
+    List<FaultSpec> faults,
+    Timing timing) {
 
   /** Names of the scenarios shipped as resources. */
-  public static final List<String> BUILTIN = List.of("demo", "plain", "tight-pdb", "unsatisfiable-pdb");
+  public static final List<String> BUILTIN =
+      List.of(
+          "demo",
+          "plain",
+          "tight-pdb",
+          "unsatisfiable-pdb",
+          "etcd-quorum-loss",
+          "api-exhaustion",
+          "quota-hit",
+          "version-skew",
+          "nodes-not-ready",
+          "alert-firing",
+          "replacement-stuck");
 
   public Scenario {
     nodeGroups = List.copyOf(nodeGroups);
     workloads = List.copyOf(workloads);
     faults = List.copyOf(faults);
     rotatorConfig = rotatorConfig == null ? null : rotatorConfig.deepCopy();
+  }
+
+  /**
+   * A fake etcd cluster on 127.0.0.1 (one HTTP server per member, speaking the etcd v3 JSON gateway).
+   *
+   * @param members number of members (1..7)
+   */
+  public record EtcdSpec(int members) {}
+
+  /**
+   * A fake Prometheus on 127.0.0.1 ({@code /api/v1/alerts}, {@code /api/v1/query}).
+   *
+   * @param queries instant-query answers: an expression the fake knows → the value of its one sample;
+   *     any other expression answers an empty vector
+   */
+  public record PrometheusSpec(Map<String, Double> queries) {
+    public PrometheusSpec {
+      queries = Map.copyOf(queries);
+    }
+  }
+
+  /**
+   * The rotator's timing, read from the scenario's {@code rotator:} section (rotator's defaults where a
+   * key is left out): what "one check interval" means when the report judges a reaction.
+   *
+   * @param pollInterval {@code rotator.policy.pollInterval} (default 5s)
+   * @param checkTimeout {@code rotator.gates.checkTimeout} (default 10s)
+   * @param replacementTimeout {@code rotator.policy.replacementTimeout} (default 15m)
+   */
+  public record Timing(Duration pollInterval, Duration checkTimeout, Duration replacementTimeout) {
+    public static final Timing DEFAULTS =
+        new Timing(Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofMinutes(15));
+
+    /** One check interval: a round's wait plus the longest a gate evaluation may take. */
+    public Duration grace() {
+      return pollInterval.plus(checkTimeout);
+    }
+  }
+
+  /** True when the simulator runs a fake etcd cluster for this scenario. */
+  public boolean hasEtcd() {
+    return etcd != null;
+  }
+
+  /** True when the simulator runs a fake Prometheus for this scenario. */
+  public boolean hasPrometheus() {
+    return prometheus != null;
   }
 
   /** The {@code rotator:} section (a rotator.yaml subtree), a copy; null when the scenario has none. */

@@ -2,11 +2,16 @@ package dev.rotator.sim;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.rotator.core.engine.KubeVersion;
 import dev.rotator.sim.Scenario.ClockSpec;
+import dev.rotator.sim.Scenario.EtcdSpec;
+import dev.rotator.sim.Scenario.PrometheusSpec;
+import dev.rotator.sim.Scenario.Timing;
 import dev.rotator.sim.Scenario.IntOrPercent;
 import dev.rotator.sim.Scenario.NodeGroupSpec;
 import dev.rotator.sim.Scenario.PdbSpec;
@@ -14,6 +19,7 @@ import dev.rotator.sim.Scenario.TolerationSpec;
 import dev.rotator.sim.Scenario.WorkloadKind;
 import dev.rotator.sim.Scenario.WorkloadSpec;
 import java.math.BigDecimal;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -23,7 +29,9 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -35,8 +43,21 @@ final class ScenarioParser {
   static final Instant DEFAULT_START = Instant.parse("2026-01-01T00:00:00Z");
   private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
   private static final Pattern CPU = Pattern.compile("(\\d+)m");
+  /** rotator's duration grammar (rotator/config Durations): units d h m s ms, largest first. */
+  private static final Pattern DURATION =
+      Pattern.compile("^(?:(\\d{1,9})d)?(?:(\\d{1,9})h)?(?:(\\d{1,9})m(?!s))?(?:(\\d{1,9})s)?(?:(\\d{1,9})ms)?$");
+  private static final Pattern LABEL_NAME = Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]*");
+  private static final List<Integer> API_ERROR_STATUSES = List.of(429, 500, 502, 503, 504);
+  static final int DEFAULT_ETCD_MEMBERS = 3;
+  static final int MAX_ETCD_MEMBERS = 7;
+  static final long MAX_DELAY_MILLIS = 10_000;
+  // Decimals as BigDecimal nodes, exactly as rotator's config loader reads rotator.yaml: the rotator:
+  // subtree is handed to it as a tree, and it refuses binary doubles (0.05 must stay 0.05).
   private static final ObjectMapper YAML =
-      new ObjectMapper(new YAMLFactory()).enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+      new ObjectMapper(new YAMLFactory())
+          .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+          .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+          .setNodeFactory(JsonNodeFactory.withExactBigDecimals(true));
 
   private final String source;
 
@@ -54,7 +75,8 @@ final class ScenarioParser {
     if (root == null || root.isMissingNode() || root.isNull()) {
       throw new ScenarioException(source, "", "the file is empty");
     }
-    Obj top = obj(root, "", "name", "seed", "clock", "nodeGroups", "workloads", "rotator", "faults");
+    Obj top = obj(root, "", "name", "seed", "clock", "controlPlaneVersion", "nodeGroups", "workloads", "etcd",
+        "prometheus", "rotator", "faults");
     String name = top.string("name", null);
     if (name == null || name.isBlank()) {
       throw fail("name", "required: a name for the scenario");
@@ -96,17 +118,259 @@ final class ScenarioParser {
     if (rotator != null && !rotator.isNull() && !rotator.isObject()) {
       throw fail("rotator", "expected a mapping (a rotator.yaml subtree)");
     }
-    JsonNode faults = top.optional("faults");
-    if (faults != null && !faults.isNull()) {
-      if (!faults.isArray()) {
-        throw fail("faults", "expected a list");
+    if (rotator != null && rotator.isNull()) {
+      rotator = null;
+    }
+    String controlPlane = top.version("controlPlaneVersion", null);
+    if (controlPlane == null) {
+      controlPlane = groups.stream()
+          .map(NodeGroupSpec::targetVersion)
+          .max((a, b) -> KubeVersion.parse(a).compareTo(KubeVersion.parse(b)))
+          .orElseThrow();
+    }
+    List<FaultSpec> faults = new ArrayList<>();
+    JsonNode fl = top.optional("faults");
+    if (fl != null && !fl.isNull()) {
+      if (!fl.isArray()) {
+        throw fail("faults", "expected a list of faults");
       }
-      if (!faults.isEmpty()) {
-        throw fail("faults[0]", "unknown fault kind; this version supports no fault injections (use faults: [])");
+      for (int i = 0; i < fl.size(); i++) {
+        faults.add(fault(fl.get(i), "faults[" + i + "]", groups));
       }
     }
+    boolean etcdGate = rotator != null && rotator.path("gates").path("etcd").path("enabled").asBoolean(false);
+    boolean promGate = rotator != null && rotator.path("gates").path("prometheus").path("enabled").asBoolean(false);
+    EtcdSpec etcd = etcd(top.optional("etcd"),
+        etcdGate || faults.stream().anyMatch(f -> f instanceof FaultSpec.EtcdMembersDown));
+    PrometheusSpec prometheus = prometheus(top.optional("prometheus"),
+        promGate || faults.stream().anyMatch(f -> f instanceof FaultSpec.AlertFiring));
+    for (int i = 0; i < faults.size(); i++) {
+      if (faults.get(i) instanceof FaultSpec.EtcdMembersDown d && d.count() > etcd.members()) {
+        throw fail("faults[" + i + "].count",
+            "must be at most etcd.members (" + etcd.members() + "), got " + d.count());
+      }
+    }
+    if (etcd != null && rotator != null && rotator.path("gates").path("etcd").has("endpoints")) {
+      throw fail("rotator.gates.etcd.endpoints",
+          "leave it out: the simulator sets it to the client URLs of its fake etcd members");
+    }
+    if (prometheus != null && rotator != null && rotator.path("gates").path("prometheus").has("url")) {
+      throw fail("rotator.gates.prometheus.url", "leave it out: the simulator sets it to its fake Prometheus' URL");
+    }
+    Timing timing = timing(rotator);
     return new Scenario(
-        name, seed, clock, groups, workloads, rotator == null || rotator.isNull() ? null : rotator, List.of());
+        name, seed, clock, groups, workloads, rotator, controlPlane, etcd, prometheus, faults, timing);
+  }
+
+  // ---------------------------------------------------------------- fakes, faults and timing
+
+  private EtcdSpec etcd(JsonNode n, boolean needed) {
+    if (n == null || n.isNull()) {
+      return needed ? new EtcdSpec(DEFAULT_ETCD_MEMBERS) : null;
+    }
+    Obj o = obj(n, "etcd", "members");
+    int members = (int) o.integer("members", DEFAULT_ETCD_MEMBERS, 1);
+    if (members > MAX_ETCD_MEMBERS) {
+      throw fail("etcd.members", "must be at most " + MAX_ETCD_MEMBERS + " (etcd recommends 3, 5 or 7), got " + members);
+    }
+    return new EtcdSpec(members);
+  }
+
+  private PrometheusSpec prometheus(JsonNode n, boolean needed) {
+    if (n == null || n.isNull()) {
+      return needed ? new PrometheusSpec(Map.of()) : null;
+    }
+    Obj o = obj(n, "prometheus", "queries");
+    Map<String, Double> queries = new LinkedHashMap<>();
+    JsonNode q = o.optional("queries");
+    if (q != null && !q.isNull()) {
+      if (!q.isObject()) {
+        throw fail("prometheus.queries", "expected a mapping of PromQL expression to number");
+      }
+      Iterator<Map.Entry<String, JsonNode>> it = q.fields();
+      while (it.hasNext()) {
+        Map.Entry<String, JsonNode> e = it.next();
+        if (!e.getValue().isNumber()) {
+          throw fail("prometheus.queries." + e.getKey(), "expected a number, got " + e.getValue());
+        }
+        queries.put(e.getKey(), e.getValue().asDouble());
+      }
+    }
+    return new PrometheusSpec(queries);
+  }
+
+  private FaultSpec fault(JsonNode n, String path, List<NodeGroupSpec> groups) {
+    if (n == null || !n.isObject()) {
+      throw fail(path, "expected a mapping with a kind");
+    }
+    JsonNode k = n.get("kind");
+    if (k == null || !k.isTextual() || !FaultSpec.KINDS.contains(k.asText())) {
+      throw fail(path + ".kind", "expected one of " + FaultSpec.KINDS + ", got " + (k == null ? "nothing" : k));
+    }
+    String kind = k.asText();
+    List<String> keys = new ArrayList<>(List.of("kind", "startSeconds", "endSeconds"));
+    keys.addAll(
+        switch (kind) {
+          case "etcdMembersDown" -> List.of("count");
+          case "apiErrors" -> List.of("errorPercent", "status", "retryAfterSeconds", "spareRotatorState");
+          case "apiLatency" -> List.of("delayMillis");
+          case "nodesNotReady" -> List.of("count", "group");
+          case "quotaExhausted", "replacementNotReady" -> List.of("group");
+          case "alertFiring" -> List.of("alertname", "labels");
+          case "replacementOldVersion" -> List.of("group", "version");
+          default -> throw new IllegalStateException(kind);
+        });
+    Obj o = obj(n, path, keys.toArray(new String[0]));
+    if (!o.has("startSeconds")) {
+      throw fail(path + ".startSeconds",
+          "required: simulated seconds after the first cordon or eviction at which the fault starts (>= 0)");
+    }
+    long start = o.integer("startSeconds", 0, 0);
+    OptionalLong end = OptionalLong.empty();
+    if (o.has("endSeconds") && !n.get("endSeconds").isNull()) {
+      long e = o.integer("endSeconds", 0, 0);
+      if (e <= start) {
+        throw fail(path + ".endSeconds", "must be after startSeconds (" + start + "), got " + e);
+      }
+      end = OptionalLong.of(e);
+    }
+    FaultSpec.Window w = new FaultSpec.Window(start, end);
+    switch (kind) {
+      case "etcdMembersDown": {
+        return new FaultSpec.EtcdMembersDown(w, (int) required(o, path, "count", 1, "the number of members to stop"));
+      }
+      case "apiErrors": {
+        int pct = (int) required(o, path, "errorPercent", 1, "the percentage of API requests to fail (1..100)");
+        if (pct > 100) {
+          throw fail(path + ".errorPercent", "must be at most 100, got " + pct);
+        }
+        int status = (int) o.integer("status", 503, 0);
+        if (!API_ERROR_STATUSES.contains(status)) {
+          throw fail(path + ".status", "expected one of " + API_ERROR_STATUSES + ", got " + status);
+        }
+        if (status != 429 && o.has("retryAfterSeconds")) {
+          throw fail(path + ".retryAfterSeconds", "only with status 429 (the Retry-After of a throttled request)");
+        }
+        long retryAfter = status == 429 ? o.integer("retryAfterSeconds", 1, 0) : 0;
+        if (retryAfter > 3600) {
+          throw fail(path + ".retryAfterSeconds", "must be at most 3600, got " + retryAfter);
+        }
+        return new FaultSpec.ApiErrors(w, pct, status, retryAfter, o.bool("spareRotatorState", true));
+      }
+      case "apiLatency": {
+        long delay = required(o, path, "delayMillis", 1, "the wall-clock milliseconds added to every API response");
+        if (delay > MAX_DELAY_MILLIS) {
+          throw fail(path + ".delayMillis", "must be at most " + MAX_DELAY_MILLIS + " (wall time), got " + delay);
+        }
+        return new FaultSpec.ApiLatency(w, delay);
+      }
+      case "nodesNotReady": {
+        int count = (int) required(o, path, "count", 1, "the number of nodes to turn NotReady");
+        String group = o.string("group", null);
+        int available = 0;
+        for (NodeGroupSpec g : groups) {
+          if (group == null || g.name().equals(group)) {
+            available += g.size();
+          }
+        }
+        if (group != null) {
+          group(groups, path + ".group", group);
+        }
+        if (count > available) {
+          throw fail(path + ".count", "must be at most the " + available + " node(s) at start"
+              + (group == null ? "" : " in group " + group) + ", got " + count);
+        }
+        return new FaultSpec.NodesNotReady(w, count, group);
+      }
+      case "quotaExhausted": {
+        return new FaultSpec.QuotaExhausted(w, group(groups, path + ".group", o.string("group", null)).name());
+      }
+      case "replacementNotReady": {
+        return new FaultSpec.ReplacementNotReady(w, group(groups, path + ".group", o.string("group", null)).name());
+      }
+      case "replacementOldVersion": {
+        NodeGroupSpec g = group(groups, path + ".group", o.string("group", null));
+        String version = o.version("version", g.kubeletVersion());
+        if (KubeVersion.parse(version).compareTo(KubeVersion.parse(g.targetVersion())) >= 0) {
+          throw fail(path + ".version", "must be below the group's targetVersion (" + g.targetVersion()
+              + ") to be an old version, got " + version);
+        }
+        return new FaultSpec.ReplacementOldVersion(w, g.name(), version);
+      }
+      case "alertFiring": {
+        String alert = o.string("alertname", null);
+        if (alert == null || alert.isBlank()) {
+          throw fail(path + ".alertname", "required: the name of the alert that fires");
+        }
+        Map<String, String> labels = o.has("labels") ? o.stringMap("labels") : Map.of("severity", "critical");
+        for (String l : labels.keySet()) {
+          if (!LABEL_NAME.matcher(l).matches()) {
+            throw fail(path + ".labels." + l, "not a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*)");
+          }
+        }
+        if (labels.containsKey("alertname")) {
+          throw fail(path + ".labels.alertname", "set the alert's name with the alertname key, not as a label");
+        }
+        return new FaultSpec.AlertFiring(w, alert, labels);
+      }
+      default:
+        throw new IllegalStateException(kind);
+    }
+  }
+
+  private long required(Obj o, String path, String key, long min, String what) {
+    if (!o.has(key) || o.optional(key).isNull()) {
+      throw fail(path + "." + key, "required: " + what);
+    }
+    return o.integer(key, 0, min);
+  }
+
+  private NodeGroupSpec group(List<NodeGroupSpec> groups, String key, String name) {
+    if (name == null) {
+      throw fail(key, "required: the name of a node group");
+    }
+    return groups.stream()
+        .filter(g -> g.name().equals(name))
+        .findFirst()
+        .orElseThrow(() -> fail(key, "no node group '" + name + "'; groups: "
+            + groups.stream().map(NodeGroupSpec::name).toList()));
+  }
+
+  /** The rotator's timing keys, with rotator's defaults; parsed with rotator's duration grammar. */
+  private Timing timing(JsonNode rotator) {
+    if (rotator == null) {
+      return Timing.DEFAULTS;
+    }
+    return new Timing(
+        duration(rotator, "policy", "pollInterval", Timing.DEFAULTS.pollInterval()),
+        duration(rotator, "gates", "checkTimeout", Timing.DEFAULTS.checkTimeout()),
+        duration(rotator, "policy", "replacementTimeout", Timing.DEFAULTS.replacementTimeout()));
+  }
+
+  private Duration duration(JsonNode rotator, String section, String key, Duration dflt) {
+    JsonNode v = rotator.path(section).path(key);
+    if (v.isMissingNode() || v.isNull()) {
+      return dflt;
+    }
+    String path = "rotator." + section + "." + key;
+    if (!v.isTextual()) {
+      throw fail(path, "expected a duration like 5s, got " + v);
+    }
+    Matcher m = DURATION.matcher(v.asText());
+    if (!m.matches() || v.asText().isEmpty()) {
+      throw fail(path, "expected a duration like 90s, 15m, 1h30m or 500ms, got '" + v.asText() + "'");
+    }
+    long[] unitSeconds = {86_400, 3_600, 60, 1};
+    Duration d = Duration.ZERO;
+    for (int i = 0; i < 4; i++) {
+      if (m.group(i + 1) != null) {
+        d = d.plusSeconds(Long.parseLong(m.group(i + 1)) * unitSeconds[i]);
+      }
+    }
+    if (m.group(5) != null) {
+      d = d.plusMillis(Long.parseLong(m.group(5)));
+    }
+    return d;
   }
 
   private ClockSpec clock(JsonNode n) {

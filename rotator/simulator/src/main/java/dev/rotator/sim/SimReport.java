@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.rotator.sim.fault.FaultReport;
 import dev.rotator.sim.record.Observations;
 import java.util.List;
 import java.util.Map;
@@ -35,12 +36,24 @@ import java.util.Map;
  * @param apiRequestsByClient by User-Agent
  * @param apiRequestsByResource by {@code verb resource}
  * @param freezes every transition of rotator's persisted mode to FREEZE
+ * @param graceSeconds "one check interval" of the scenario's rotator: {@code policy.pollInterval} + {@code
+ *     gates.checkTimeout}, in simulated seconds; a fault's deadline is its onset plus this
+ * @param faults what each of the scenario's faults did, with its onset and deadline
+ * @param reactionSeconds simulated seconds from the first fault onset to the first freeze at or after it;
+ *     null when no fault set in or nothing froze after it
+ * @param disruptiveActions disruptive actions seen in the whole run (cordons, accepted evictions, Node
+ *     deletions, instance terminations, desired-capacity changes)
+ * @param disruptiveActionsAfterFault of those, the ones later than the earliest fault deadline: actions a
+ *     gate should have prevented (0 when no fault set in)
+ * @param disruptiveActionsAfterFaultDetails the first of them, with their time
  */
 @JsonPropertyOrder({
   "scenario", "nodesTotal", "nodesOutdatedAtStart", "nodesRotated", "rotationComplete", "makespanSeconds",
   "wallSeconds", "pdbViolations", "pdbViolationDetails", "minHealthyByPdb", "maxNodesUnavailable", "podsLost",
   "podsLostDetails", "podDeleteRequests", "invariantViolations", "evictionsAccepted", "evictionsRefused",
-  "apiRequests", "apiRequestsByVerb", "apiRequestsByClient", "apiRequestsByResource", "freezes"
+  "apiRequests", "apiRequestsByVerb", "apiRequestsByClient", "apiRequestsByResource", "freezes",
+  "graceSeconds", "faults", "reactionSeconds", "disruptiveActions", "disruptiveActionsAfterFault",
+  "disruptiveActionsAfterFaultDetails"
 })
 public record SimReport(
     String scenario,
@@ -64,16 +77,25 @@ public record SimReport(
     Map<String, Long> apiRequestsByVerb,
     Map<String, Long> apiRequestsByClient,
     Map<String, Long> apiRequestsByResource,
-    List<Observations.Freeze> freezes) {
+    List<Observations.Freeze> freezes,
+    double graceSeconds,
+    List<FaultReport> faults,
+    Double reactionSeconds,
+    int disruptiveActions,
+    int disruptiveActionsAfterFault,
+    List<String> disruptiveActionsAfterFaultDetails) {
 
   private static final ObjectMapper JSON =
       new ObjectMapper()
           .enable(SerializationFeature.INDENT_OUTPUT)
           .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
 
-  /** No PDB violation, no pod lost, no broken invariant (which includes pod DELETE requests). */
+  /**
+   * No PDB violation, no pod lost, no broken invariant (which includes pod DELETE requests), and no
+   * disruptive action later than a fault's deadline.
+   */
   public boolean safe() {
-    return pdbViolations == 0 && podsLost == 0 && invariantViolations.isEmpty();
+    return pdbViolations == 0 && podsLost == 0 && invariantViolations.isEmpty() && disruptiveActionsAfterFault == 0;
   }
 
   public String toJson() {

@@ -6,6 +6,7 @@ import dev.rotator.provider.fake.FakeCloud;
 import dev.rotator.provider.fake.FakeGroupSpec;
 import dev.rotator.provider.fake.FakeInstance;
 import dev.rotator.sim.Scenario.NodeGroupSpec;
+import dev.rotator.sim.api.ApiFaults;
 import dev.rotator.sim.api.ApiServer;
 import dev.rotator.sim.api.ApiStats;
 import dev.rotator.sim.cluster.Disruption;
@@ -16,6 +17,10 @@ import dev.rotator.sim.cluster.PdbStatusController;
 import dev.rotator.sim.cluster.PdbTracker;
 import dev.rotator.sim.cluster.Scheduler;
 import dev.rotator.sim.cluster.WorkloadController;
+import dev.rotator.sim.fault.FakeEtcd;
+import dev.rotator.sim.fault.FakePrometheus;
+import dev.rotator.sim.fault.FaultInjector;
+import dev.rotator.sim.fault.FaultReport;
 import dev.rotator.sim.record.Observations;
 import dev.rotator.sim.record.Recorder;
 import dev.rotator.sim.store.ClusterStore;
@@ -41,7 +46,9 @@ import java.util.Optional;
  *   <li>a fake cloud ({@link #cloud()}) whose node groups launch instances after a provisioning delay;
  *   <li>simulated controllers (node lifecycle, workloads, scheduler, kubelet, PDB status) ticking once per
  *       simulated second on a {@link ScaledClock} shared with rotator;
- *   <li>a {@link Recorder} of what really happened, reported by {@link #report()}.
+ *   <li>a {@link Recorder} of what really happened, reported by {@link #report()};
+ *   <li>when the scenario asks for them, a fake etcd cluster and a fake Prometheus on 127.0.0.1, and a
+ *       {@link FaultInjector} that switches the scenario's faults on and off mid-rotation.
  * </ul>
  *
  * {@link #start} returns once the initial pods are Running and Ready; {@link #close} stops everything.
@@ -50,6 +57,7 @@ public final class Simulator implements AutoCloseable {
   private static final Duration TICK = Duration.ofSeconds(1);
   private static final Duration CLOUD_NODE_DELETE_DELAY = Duration.ofSeconds(5);
   private static final int BOOTSTRAP_ROUNDS = 10;
+  private static final int MAX_LATE_DETAILS = 20;
 
   private final Scenario scenario;
   private final ScaledClock clock;
@@ -62,6 +70,10 @@ public final class Simulator implements AutoCloseable {
   private final PdbStatusController pdbStatus;
   private final PdbTracker pdbs;
   private final ApiServer api;
+  private final ApiFaults apiFaults = new ApiFaults();
+  private FakeEtcd etcd;
+  private FakePrometheus prometheus;
+  private FaultInjector faults;
   private WorkloadController workloads;
   private Thread ticker;
   private Instant readyAt;
@@ -74,14 +86,17 @@ public final class Simulator implements AutoCloseable {
     this.store = new ClusterStore(clock);
     this.cloud = new FakeCloud(clock);
     this.pdbs = new PdbTracker(store);
-    this.recorder = new Recorder(store, cloud, pdbs, scenario.clock().start());
+    this.recorder =
+        new Recorder(
+            store, cloud, pdbs, scenario.clock().start(),
+            scenario.nodeGroups().stream().map(NodeGroupSpec::name).toList());
     Map<String, Duration> readyDelay = new HashMap<>();
     scenario.nodeGroups().forEach(g -> readyDelay.put(g.name(), Duration.ofSeconds(g.readySeconds())));
     this.nodes = new NodeLifecycle(store, g -> readyDelay.getOrDefault(g, Duration.ZERO), CLOUD_NODE_DELETE_DELAY);
     this.scheduler = new Scheduler(store);
     this.kubelet = new Kubelet(store);
     this.pdbStatus = new PdbStatusController(store, pdbs);
-    this.api = new ApiServer(store, recorder, pdbs, serverVersion(scenario));
+    this.api = new ApiServer(store, recorder, pdbs, KubeVersion.parse(scenario.controlPlaneVersion()).toString(), apiFaults);
   }
 
   /** Builds the cluster, starts the API and the controllers; returns when the initial pods are Ready. */
@@ -97,6 +112,14 @@ public final class Simulator implements AutoCloseable {
   }
 
   private void boot() {
+    if (scenario.hasEtcd()) {
+      etcd = FakeEtcd.start(scenario.etcd().members(), scenario.seed());
+    }
+    if (scenario.hasPrometheus()) {
+      prometheus = FakePrometheus.start(clock, scenario.prometheus().queries());
+    }
+    faults = new FaultInjector(scenario, store, cloud, recorder, nodes, apiFaults, etcd, prometheus);
+    nodes.registration(faults);
     workloads = new WorkloadController(store, new Names(scenario.seed()), ClusterBootstrap.staticPods(scenario));
     // Listener order: controllers, then the PDB status, then the recorder. Each sees every event in order.
     store.addListener(pdbs);
@@ -173,6 +196,8 @@ public final class Simulator implements AutoCloseable {
         workloads.tick(now);
         scheduler.tick(now);
         kubelet.tick(now);
+        recorder.observeCloud();
+        faults.tick(now);
         api.dropRequestLog();
         clock.sleep(TICK);
       }
@@ -193,6 +218,24 @@ public final class Simulator implements AutoCloseable {
   /** The API server's base URL, {@code http://127.0.0.1:<port>}. */
   public String apiUrl() {
     return api.url();
+  }
+
+  /**
+   * The client URLs of the fake etcd members ({@code http://127.0.0.1:<port>}), for rotator's {@code
+   * gates.etcd.endpoints}; empty when the scenario has no etcd.
+   */
+  public List<String> etcdEndpoints() {
+    return etcd == null ? List.of() : etcd.endpoints();
+  }
+
+  /** The fake Prometheus' base URL, for rotator's {@code gates.prometheus.url}; empty when there is none. */
+  public Optional<String> prometheusUrl() {
+    return Optional.ofNullable(prometheus).map(FakePrometheus::url);
+  }
+
+  /** The fake etcd cluster, when the scenario has one (tests inspect it). */
+  public Optional<FakeEtcd> etcd() {
+    return Optional.ofNullable(etcd);
   }
 
   /** The simulated clock; give it to rotator so both count time the same way. */
@@ -242,7 +285,8 @@ public final class Simulator implements AutoCloseable {
 
   /**
    * Waits, on the simulated clock, until nothing is in transition: no pod Pending, starting or terminating,
-   * no instance provisioning, no Node waiting to become Ready or be deleted.
+   * no instance provisioning, no Node waiting to become Ready or be deleted, no fault on that is scheduled
+   * to end. Pods waiting for a NotReady node's kubelet do not count (a fault may hold the node NotReady).
    *
    * @return false when {@code simTimeout} of simulated time passed first
    */
@@ -270,7 +314,7 @@ public final class Simulator implements AutoCloseable {
    * settled() stays false until they have), then the store's side in one consistent look.
    */
   private boolean quiet() {
-    if (!cloud.settled()) {
+    if (!cloud.settled() || faults.busy()) {
       return false;
     }
     return store.read(() -> !scheduler.hasPending() && !kubelet.busy() && !workloads.busy() && !nodes.busy());
@@ -282,6 +326,28 @@ public final class Simulator implements AutoCloseable {
     Observations o = recorder.snapshot();
     ApiStats stats = api.stats();
     double wall = Duration.between(readyAt, clock.now()).toMillis() / 1000.0 / clock.scale();
+    List<FaultReport> faultReports = faults == null ? List.of() : faults.report();
+    Double firstOnset = faultReports.stream().map(FaultReport::onsetSeconds).filter(java.util.Objects::nonNull)
+        .min(Double::compare).orElse(null);
+    Double firstDeadline = faultReports.stream().map(FaultReport::deadlineSeconds)
+        .filter(java.util.Objects::nonNull).min(Double::compare).orElse(null);
+    Double reaction = null;
+    if (firstOnset != null) {
+      for (Observations.Freeze f : o.freezes()) {
+        if (f.atSeconds() >= firstOnset) {
+          reaction = round(f.atSeconds() - firstOnset);
+          break;
+        }
+      }
+    }
+    List<String> late = new java.util.ArrayList<>();
+    if (firstDeadline != null) {
+      for (Observations.Action a : o.disruptiveActions()) {
+        if (a.atSeconds() > firstDeadline) {
+          late.add(String.format(java.util.Locale.ROOT, "%.1fs: %s", a.atSeconds(), a.what()));
+        }
+      }
+    }
     return new SimReport(
         scenario.name(),
         o.nodesAtStart(),
@@ -304,7 +370,17 @@ public final class Simulator implements AutoCloseable {
         stats.byVerb(),
         stats.byClient(),
         stats.byResource(),
-        o.freezes());
+        o.freezes(),
+        round(scenario.timing().grace().toMillis() / 1000.0),
+        faultReports,
+        reaction,
+        o.disruptiveActions().size(),
+        late.size(),
+        late.stream().limit(MAX_LATE_DETAILS).toList());
+  }
+
+  private static double round(double seconds) {
+    return Math.round(seconds * 1000) / 1000.0;
   }
 
   private void throwIfFailed() {
@@ -359,14 +435,11 @@ public final class Simulator implements AutoCloseable {
       }
     }
     api.close();
-  }
-
-  /** The API server reports the newest version of the scenario, as if the control plane was upgraded first. */
-  private static String serverVersion(Scenario s) {
-    return s.nodeGroups().stream()
-        .map(NodeGroupSpec::targetVersion)
-        .max((a, b) -> KubeVersion.parse(a).compareTo(KubeVersion.parse(b)))
-        .map(v -> KubeVersion.parse(v).toString())
-        .orElse("v1.31.0");
+    if (etcd != null) {
+      etcd.close();
+    }
+    if (prometheus != null) {
+      prometheus.close();
+    }
   }
 }

@@ -58,7 +58,7 @@ class ScenarioTest {
       assertTrue(s.rotatorConfig().path("policy").has("maxUnavailable"), name);
       assertTrue(s.rotatorConfig().path("policy").has("maxSurge"), name);
       assertTrue(s.rotatorConfig().path("policy").has("drainTimeout"), name);
-      assertTrue(s.nodeGroups().stream().noneMatch(g -> g.kubeletVersion().equals(g.targetVersion())), name);
+      assertTrue(s.nodeGroups().stream().anyMatch(g -> !g.kubeletVersion().equals(g.targetVersion())), name);
     }
     Scenario u = Scenario.builtin("unsatisfiable-pdb");
     assertTrue(u.workloads().stream().anyMatch(w -> w.pdb() != null && w.pdb().minAvailable() != null
@@ -103,7 +103,7 @@ class ScenarioTest {
         "bad toleration effect          | workloads: [{name: x, tolerations: [{key: k, effect: Sometimes}]}] | workloads[0].tolerations[0].effect",
         "duplicate workload             | workloads: [{name: x}, {name: x, kind: StatefulSet}]   | workloads[1].name",
         "bad clock scale                | 'clock: {scale: 0}'                                    | clock.scale",
-        "unsupported fault              | 'faults: [{kind: apiserver-down}]'                     | faults[0]",
+        "unsupported fault              | 'faults: [{kind: apiserver-down}]'                     | faults[0].kind",
         "rotator not a mapping          | 'rotator: [1, 2]'                                      | rotator",
       })
   @DisplayName("a bad key or value is a ScenarioException naming the key")

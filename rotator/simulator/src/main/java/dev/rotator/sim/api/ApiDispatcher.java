@@ -43,12 +43,20 @@ final class ApiDispatcher extends Dispatcher {
   private final WatchHub watches;
   private final EvictionHandler evictions;
   private final String serverVersion;
+  private final ApiFaults faults;
   private volatile String serverAddress = "127.0.0.1";
   private int generated;
 
   ApiDispatcher(
-      ClusterStore store, ApiStats stats, ApiObserver observer, WatchHub watches, PdbTracker pdbs, String serverVersion) {
+      ClusterStore store,
+      ApiStats stats,
+      ApiObserver observer,
+      WatchHub watches,
+      PdbTracker pdbs,
+      String serverVersion,
+      ApiFaults faults) {
     this.store = store;
+    this.faults = faults;
     this.stats = stats;
     this.observer = observer;
     this.watches = watches;
@@ -69,6 +77,12 @@ final class ApiDispatcher extends Dispatcher {
       return json(400, ApiException.badRequest("malformed request: " + e.getMessage()).toJson());
     }
     stats.count(req.verb(), req.resourceLabel(), req.client);
+    // An injected error replaces the request: nothing is carried out, as when an overloaded server sheds it.
+    MockResponse injected = faults.errorFor(req);
+    return faults.delay(req, injected != null ? injected : answer(req));
+  }
+
+  private MockResponse answer(ApiRequest req) {
     try {
       return route(req);
     } catch (ApiException e) {

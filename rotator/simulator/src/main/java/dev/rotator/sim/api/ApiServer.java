@@ -22,10 +22,15 @@ public final class ApiServer implements AutoCloseable {
   private final ApiStats stats;
 
   public ApiServer(ClusterStore store, ApiObserver observer, PdbTracker pdbs, String serverVersion) {
+    this(store, observer, pdbs, serverVersion, new ApiFaults());
+  }
+
+  /** With the faults the injector switches (errors, latency). */
+  public ApiServer(ClusterStore store, ApiObserver observer, PdbTracker pdbs, String serverVersion, ApiFaults faults) {
     this.stats = new ApiStats();
     this.watches = new WatchHub(store);
     store.addListener(watches);
-    this.dispatcher = new ApiDispatcher(store, stats, observer, watches, pdbs, serverVersion);
+    this.dispatcher = new ApiDispatcher(store, stats, observer, watches, pdbs, serverVersion, faults);
     // MockWebServer logs every request at INFO; at thousands of requests per second that is the bottleneck.
     MOCK_LOG.setLevel(Level.WARNING);
     server.setDispatcher(dispatcher);

@@ -55,9 +55,27 @@ public final class Kubelet implements StoreListener {
     return PodFacts.phase(p).equals("Pending") || (!PodFacts.isReady(p) && !PodFacts.neverReady(p));
   }
 
-  /** Pods being started or terminated right now. */
+  /**
+   * Pods being started or terminated right now. Pods on a NotReady node wait for its kubelet and are not
+   * counted: a booting node is the node lifecycle's business, and a node held NotReady (a fault) would
+   * otherwise keep the simulation from ever being quiet.
+   */
   public boolean busy() {
-    return store.read(() -> !active.isEmpty());
+    return store.read(
+        () -> {
+          for (String key : active) {
+            String[] nsName = key.split("/", 2);
+            Pod p = store.get(ResourceTypes.PODS, nsName[0], nsName[1]);
+            if (p == null || !PodFacts.isBound(p)) {
+              return true;
+            }
+            Node node = store.get(ResourceTypes.NODES, null, p.getSpec().getNodeName());
+            if (node == null || PodFacts.isNodeReady(node)) {
+              return true;
+            }
+          }
+          return false;
+        });
   }
 
   public void tick(Instant now) {

@@ -38,10 +38,31 @@ import java.util.function.Function;
  *       (they died with the machine), then the Node is deleted a few seconds later;
  *   <li>a Node deleted by anyone → its pods are removed on the next tick (pod GC).
  * </ul>
+ *
+ * A {@link Registration} decides what a new instance's kubelet reports (fault injection: an old version,
+ * a node that never turns Ready).
  */
 public final class NodeLifecycle implements StoreListener, FakeCloud.Listener {
   /** Labels every simulated Node carries. */
   public static final String GROUP_LABEL = "sim.rotator.dev/group";
+
+  /**
+   * How the kubelet of a newly running instance registers. Called once per instance, on the simulator's
+   * thread, under the store's lock.
+   */
+  public interface Registration {
+    /** The kubelet version the Node reports. */
+    default String kubeletVersion(FakeInstance i) {
+      return i.version();
+    }
+
+    /** False: the Node registers NotReady and stays so until {@link NodeLifecycle#release} is called. */
+    default boolean becomesReady(FakeInstance i) {
+      return true;
+    }
+
+    Registration NORMAL = new Registration() {};
+  }
 
   private final ClusterStore store;
   private final Function<String, Duration> readyDelayOfGroup;
@@ -50,6 +71,9 @@ public final class NodeLifecycle implements StoreListener, FakeCloud.Listener {
   private final Map<String, Instant> readyAt = new LinkedHashMap<>();
   private final Map<String, Instant> deleteAt = new LinkedHashMap<>();
   private final Set<String> gcNodes = new LinkedHashSet<>();
+  /** Nodes held NotReady by their {@link Registration}: not in transition, so not busy. */
+  private final Set<String> stuck = new LinkedHashSet<>();
+  private volatile Registration registration = Registration.NORMAL;
 
   /**
    * @param readyDelayOfGroup time from registration to Ready, per node group
@@ -67,6 +91,25 @@ public final class NodeLifecycle implements StoreListener, FakeCloud.Listener {
     return i.groupId() + "-" + i.id().replaceFirst("^i-", "");
   }
 
+  public void registration(Registration r) {
+    this.registration = r;
+  }
+
+  /** Lets nodes held NotReady by the registration become Ready after their group's ready delay. */
+  public void release(List<String> nodeNames) {
+    store.write(
+        Cause.NODE_LIFECYCLE,
+        () -> {
+          for (String name : nodeNames) {
+            Node n = store.get(ResourceTypes.NODES, null, name);
+            if (stuck.remove(name) && n != null) {
+              String group = n.getMetadata().getLabels().get(GROUP_LABEL);
+              readyAt.put(name, store.clock().now().plus(readyDelayOfGroup.apply(group)));
+            }
+          }
+        });
+  }
+
   /** Registers a Node that is Ready at once (nodes that exist when the simulation starts). */
   public void registerReady(FakeInstance i) {
     store.write(Cause.BOOTSTRAP, () -> register(i, true));
@@ -81,7 +124,11 @@ public final class NodeLifecycle implements StoreListener, FakeCloud.Listener {
             return;
           }
           register(i, false);
-          readyAt.put(nodeName(i), store.clock().now().plus(readyDelayOfGroup.apply(i.groupId())));
+          if (registration.becomesReady(i)) {
+            readyAt.put(nodeName(i), store.clock().now().plus(readyDelayOfGroup.apply(i.groupId())));
+          } else {
+            stuck.add(nodeName(i));
+          }
         });
   }
 
@@ -92,6 +139,7 @@ public final class NodeLifecycle implements StoreListener, FakeCloud.Listener {
         () -> {
           String name = nodeOfInstance.get(i.id());
           readyAt.remove(name);
+          stuck.remove(name);
           if (name == null || store.get(ResourceTypes.NODES, null, name) == null) {
             return;
           }
@@ -137,6 +185,7 @@ public final class NodeLifecycle implements StoreListener, FakeCloud.Listener {
     if (e.resource() == ResourceTypes.NODES && e.type() == StoreEvent.Type.DELETED) {
       gcNodes.add(e.name());
       readyAt.remove(e.name());
+      stuck.remove(e.name());
       deleteAt.remove(e.name());
     }
   }
@@ -198,6 +247,7 @@ public final class NodeLifecycle implements StoreListener, FakeCloud.Listener {
 
   private void register(FakeInstance i, boolean ready) {
     String name = nodeName(i);
+    String version = ready ? i.version() : registration.kubeletVersion(i);
     nodeOfInstance.put(i.id(), name);
     String now = ClusterStore.timestamp(store.clock().now());
     Map<String, Quantity> capacity = new LinkedHashMap<>();
@@ -236,8 +286,8 @@ public final class NodeLifecycle implements StoreListener, FakeCloud.Listener {
                 new NodeAddressBuilder().withType("InternalIP").withAddress("10.0." + (n / 250) % 250 + "." + (n % 250 + 1)).build(),
                 new NodeAddressBuilder().withType("Hostname").withAddress(name).build())
             .withNewNodeInfo()
-            .withKubeletVersion(i.version())
-            .withKubeProxyVersion(i.version())
+            .withKubeletVersion(version)
+            .withKubeProxyVersion(version)
             .withContainerRuntimeVersion("containerd://1.7.22")
             .withOsImage("Simulated Linux")
             .withKernelVersion("6.1.0-sim")
@@ -263,7 +313,8 @@ public final class NodeLifecycle implements StoreListener, FakeCloud.Listener {
         .build();
   }
 
-  private static void setReady(Node n, String status, String reason, String message, String now) {
+  /** Replaces the Node's Ready condition (the other conditions are kept). */
+  public static void setReady(Node n, String status, String reason, String message, String now) {
     List<NodeCondition> conds = new ArrayList<>(n.getStatus().getConditions());
     conds.removeIf(c -> "Ready".equals(c.getType()));
     conds.add(0, condition("Ready", status, reason, message, now));

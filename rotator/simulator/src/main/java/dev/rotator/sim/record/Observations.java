@@ -22,6 +22,9 @@ import java.util.Map;
  * @param evictionsAccepted evictions the API accepted
  * @param evictionsRefused evictions refused with 429
  * @param freezes every transition of the rotator's persisted mode to FREEZE
+ * @param firstDisruptionSeconds simulated seconds since the start at which the first cordon or accepted
+ *     eviction was seen; null before that
+ * @param disruptiveActions every disruptive action seen, in order (see {@link Recorder})
  */
 public record Observations(
     int nodesAtStart,
@@ -38,11 +41,16 @@ public record Observations(
     List<String> invariantViolations,
     long evictionsAccepted,
     long evictionsRefused,
-    List<Freeze> freezes) {
+    List<Freeze> freezes,
+    Double firstDisruptionSeconds,
+    List<Action> disruptiveActions) {
 
   /** The lowest currentHealthy a PDB had, and its desiredHealthy at that moment. */
   public record PdbLow(int minHealthy, int desiredHealthy) {}
 
   /** A transition to FREEZE: reason code, message, simulated seconds since the simulation's start. */
   public record Freeze(String reason, String message, double atSeconds) {}
+
+  /** A disruptive action: simulated seconds since the simulation's start, and what it was. */
+  public record Action(double atSeconds, String what) {}
 }

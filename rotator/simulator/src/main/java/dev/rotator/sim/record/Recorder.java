@@ -48,9 +48,14 @@ import java.util.stream.Collectors;
  *   <li><b>pods lost</b>: pods that leave other than by eviction or their controller's own scale-down:
  *       evicted pods without a controller, pods deleted through the API, pods running on a node that was
  *       deleted or whose instance was terminated (DaemonSet and mirror pods excepted, they belong to the
- *       node); plus, at report time, ready replicas missing from workloads;
+ *       node); plus, at report time, ready replicas missing from workloads (a DaemonSet pod waiting for a
+ *       NotReady node's kubelet never ran and is not counted);
  *   <li><b>invariants</b>: an instance terminated or a Node deleted through the API while non-DaemonSet
- *       pods ran on it; any pod DELETE request.
+ *       pods ran on it; any pod DELETE request;
+ *   <li><b>disruptive actions</b>, with their simulated time: a Node turning unschedulable (cordon), an
+ *       eviction accepted, a Node deleted through the API, an instance terminated, a group's desired
+ *       capacity changed (seen at the next tick, so up to one simulated second late; a decrease that
+ *       comes with terminations in the group is counted as those terminations).
  * </ul>
  */
 public final class Recorder implements StoreListener, FakeCloud.Listener, ApiObserver {
@@ -61,6 +66,7 @@ public final class Recorder implements StoreListener, FakeCloud.Listener, ApiObs
   private final FakeCloud cloud;
   private final PdbTracker pdbs;
   private final Instant simStart;
+  private final List<String> groups;
 
   private boolean armed;
   private final Map<String, String> originalInstance = new LinkedHashMap<>();
@@ -83,8 +89,15 @@ public final class Recorder implements StoreListener, FakeCloud.Listener, ApiObs
   private long podDeleteRequests;
   private String lastMode;
   private final List<Observations.Freeze> freezes = new ArrayList<>();
+  private final List<Observations.Action> actions = new ArrayList<>();
+  private final Map<String, Integer> lastDesired = new HashMap<>();
+  private final Map<String, Integer> terminatedSinceTick = new HashMap<>();
 
-  public Recorder(ClusterStore store, FakeCloud cloud, PdbTracker pdbs, Instant simStart) {
+  /**
+   * @param groups the cloud's node group ids, whose desired capacity is watched
+   */
+  public Recorder(ClusterStore store, FakeCloud cloud, PdbTracker pdbs, Instant simStart, List<String> groups) {
+    this.groups = List.copyOf(groups);
     this.store = store;
     this.pdbs = pdbs;
     this.cloud = cloud;
@@ -113,6 +126,9 @@ public final class Recorder implements StoreListener, FakeCloud.Listener, ApiObs
           }
           ConfigMap state = store.get(ResourceTypes.CONFIGMAPS, STATE_NAMESPACE, STATE_CONFIGMAP);
           lastMode = state == null || state.getData() == null ? null : state.getData().get("mode");
+          for (String g : groups) {
+            lastDesired.put(g, cloud.peekGroup(g).desired());
+          }
           armed = true;
           checkComplete();
           return null;
@@ -210,10 +226,12 @@ public final class Recorder implements StoreListener, FakeCloud.Listener, ApiObs
     maxUnavailable = Math.max(maxUnavailable, baseline - readySchedulable.size());
     if (old != null && now != null && !PodFacts.isUnschedulable(old) && PodFacts.isUnschedulable(now)) {
       disruptionStarted();
+      action("cordon node " + name);
     }
     if (now == null) {
       deletedNodes.add(name);
       if (e.cause() == Cause.API_DELETE) {
+        action("delete Node " + name);
         List<String> running = runningPods(name);
         if (!running.isEmpty()) {
           invariants.add("Node " + name + " deleted while it ran pods: " + String.join(", ", running));
@@ -259,6 +277,8 @@ public final class Recorder implements StoreListener, FakeCloud.Listener, ApiObs
             return null;
           }
           terminatedInstances.add(instance.id());
+          terminatedSinceTick.merge(instance.groupId(), 1, Integer::sum);
+          action("terminate instance " + instance.id() + " (" + instance.groupId() + ")");
           for (Node n : store.list(ResourceTypes.NODES, null, Node.class)) {
             if (instance.providerId().equals(n.getSpec().getProviderID())) {
               List<String> running = runningPods(n.getMetadata().getName());
@@ -279,6 +299,7 @@ public final class Recorder implements StoreListener, FakeCloud.Listener, ApiObs
     if (armed) {
       evictionsAccepted++;
       disruptionStarted();
+      action("evict pod " + ClusterStore.key(pod));
     }
   }
 
@@ -299,7 +320,42 @@ public final class Recorder implements StoreListener, FakeCloud.Listener, ApiObs
         });
   }
 
+  /**
+   * Compares every group's desired capacity with the last look (called once per simulated second): a
+   * change is a disruptive action, except a decrease that terminations in the group since the last look
+   * account for (a decrementing terminate, or the scale-in that follows a lowered desired capacity).
+   */
+  public void observeCloud() {
+    store.read(
+        () -> {
+          if (!armed) {
+            return null;
+          }
+          for (String g : groups) {
+            int desired = cloud.peekGroup(g).desired();
+            Integer before = lastDesired.put(g, desired);
+            int terminated = terminatedSinceTick.getOrDefault(g, 0);
+            if (before != null && desired > before) {
+              action("raise desired capacity of " + g + " " + before + " -> " + desired);
+            } else if (before != null && desired < before && before - desired > terminated) {
+              action("lower desired capacity of " + g + " " + before + " -> " + desired);
+            }
+          }
+          terminatedSinceTick.clear();
+          return null;
+        });
+  }
+
+  /** When the first cordon or accepted eviction was seen; empty before that. */
+  public Optional<Instant> firstDisruption() {
+    return store.read(() -> Optional.ofNullable(firstDisruption));
+  }
+
   // ---------------------------------------------------------------- derived
+
+  private void action(String what) {
+    actions.add(new Observations.Action(seconds(now()), what));
+  }
 
   private void disruptionStarted() {
     if (firstDisruption == null) {
@@ -398,7 +454,9 @@ public final class Recorder implements StoreListener, FakeCloud.Listener, ApiObs
               List.copyOf(invariants),
               evictionsAccepted,
               evictionsRefused,
-              List.copyOf(freezes));
+              List.copyOf(freezes),
+              firstDisruption == null ? null : seconds(firstDisruption),
+              List.copyOf(actions));
         });
   }
 
@@ -434,11 +492,28 @@ public final class Recorder implements StoreListener, FakeCloud.Listener, ApiObs
       if (d.getStatus() == null) {
         continue;
       }
-      int want = Optional.ofNullable(d.getStatus().getDesiredNumberScheduled()).orElse(0);
+      // A pod waiting for a NotReady node's kubelet never ran: it is not lost (its node is, for now).
+      int want = Optional.ofNullable(d.getStatus().getDesiredNumberScheduled()).orElse(0) - onNotReadyNodes(d);
       int ready = Optional.ofNullable(d.getStatus().getNumberReady()).orElse(0);
       addShortfall(out, "DaemonSet", d, d.getSpec().getTemplate(), want, ready);
     }
     return out;
+  }
+
+  /** The DaemonSet's pods that are not Ready and sit on a NotReady node. */
+  private int onNotReadyNodes(DaemonSet d) {
+    int n = 0;
+    for (Pod p : store.list(ResourceTypes.PODS, d.getMetadata().getNamespace(), Pod.class)) {
+      boolean ours = PodFacts.controllerOf(p).map(o -> d.getMetadata().getUid().equals(o.getUid())).orElse(false);
+      if (!ours || PodFacts.isReady(p) || PodFacts.isTerminating(p) || !PodFacts.isBound(p)) {
+        continue;
+      }
+      Node node = store.get(ResourceTypes.NODES, null, PodFacts.nodeName(p));
+      if (node != null && !PodFacts.isNodeReady(node)) {
+        n++;
+      }
+    }
+    return n;
   }
 
   private static void addShortfall(

@@ -26,5 +26,7 @@ public enum Cause {
   /** Pods marked not ready because their node's instance was terminated under them. */
   NODE_LOST,
   /** Pod garbage collection: pods bound to a Node that no longer exists. */
-  POD_GC
+  POD_GC,
+  /** A fault the scenario injects (a node turning NotReady, and back). */
+  FAULT
 }

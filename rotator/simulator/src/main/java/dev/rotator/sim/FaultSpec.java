@@ -1,0 +1,117 @@
+package dev.rotator.sim;
+
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+
+/**
+ * One fault a scenario injects. Every fault has a window: it starts {@code startSeconds} simulated seconds
+ * after the first disruptive action the simulator observes (the first cordon or accepted eviction), so that
+ * it always starts in the middle of a rotation, and ends {@code endSeconds} after that same moment, or
+ * never. Documented with examples in docs/simulator.md.
+ */
+public sealed interface FaultSpec {
+
+  /** The names used in scenario files, in the order docs/simulator.md lists them. */
+  List<String> KINDS =
+      List.of(
+          "etcdMembersDown",
+          "apiErrors",
+          "apiLatency",
+          "nodesNotReady",
+          "quotaExhausted",
+          "alertFiring",
+          "replacementNotReady",
+          "replacementOldVersion");
+
+  /** The kind as written in scenario files ({@code etcdMembersDown}). */
+  String kind();
+
+  Window window();
+
+  /**
+   * When a fault is on, relative to the first disruptive action.
+   *
+   * @param startSeconds simulated seconds after the first cordon or accepted eviction (>= 0)
+   * @param endSeconds when it stops (> startSeconds); empty: it lasts until the simulation ends
+   */
+  record Window(long startSeconds, OptionalLong endSeconds) {}
+
+  /** {@code count} etcd members stop answering (their server is stopped: connection refused). */
+  record EtcdMembersDown(Window window, int count) implements FaultSpec {
+    @Override
+    public String kind() {
+      return "etcdMembersDown";
+    }
+  }
+
+  /**
+   * {@code errorPercent} % of the API requests fail with {@code status}, spread evenly (deterministic).
+   *
+   * @param retryAfterSeconds the Retry-After header of a 429 (0 for other statuses)
+   * @param spareRotatorState requests on rotator's state ConfigMap are not failed, so that the freeze the
+   *     rotator writes reaches the recorder (a real overloaded API server may refuse that write too)
+   */
+  record ApiErrors(Window window, int errorPercent, int status, long retryAfterSeconds, boolean spareRotatorState)
+      implements FaultSpec {
+    @Override
+    public String kind() {
+      return "apiErrors";
+    }
+  }
+
+  /** Every API response is delayed by {@code delayMillis} of real (wall) time. */
+  record ApiLatency(Window window, long delayMillis) implements FaultSpec {
+    @Override
+    public String kind() {
+      return "apiLatency";
+    }
+  }
+
+  /**
+   * {@code count} Ready nodes that nobody is rotating (schedulable; nodes already at their group's target
+   * version first) turn NotReady; in {@code group} only, when set.
+   */
+  record NodesNotReady(Window window, int count, String group) implements FaultSpec {
+    @Override
+    public String kind() {
+      return "nodesNotReady";
+    }
+  }
+
+  /** The group's instance quota drops to its live instance count: it can launch nothing more. */
+  record QuotaExhausted(Window window, String group) implements FaultSpec {
+    @Override
+    public String kind() {
+      return "quotaExhausted";
+    }
+  }
+
+  /** The fake Prometheus reports an alert with these labels (alertname included) as firing. */
+  record AlertFiring(Window window, String alertname, Map<String, String> labels) implements FaultSpec {
+    public AlertFiring {
+      labels = Map.copyOf(labels);
+    }
+
+    @Override
+    public String kind() {
+      return "alertFiring";
+    }
+  }
+
+  /** Nodes of instances of {@code group} that come up during the fault register but never turn Ready. */
+  record ReplacementNotReady(Window window, String group) implements FaultSpec {
+    @Override
+    public String kind() {
+      return "replacementNotReady";
+    }
+  }
+
+  /** Nodes of instances of {@code group} that come up during the fault report kubelet {@code version}. */
+  record ReplacementOldVersion(Window window, String group, String version) implements FaultSpec {
+    @Override
+    public String kind() {
+      return "replacementOldVersion";
+    }
+  }
+}
