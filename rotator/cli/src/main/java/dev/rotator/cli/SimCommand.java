@@ -28,8 +28,17 @@ final class SimCommand implements Callable<Integer> {
     @Option(names = "--scenario", paramLabel = "FILE", description = "scenario file (docs/simulator.md)")
     Path file;
 
-    @Option(names = "--builtin", paramLabel = "NAME", description = "a built-in scenario: demo, plain, tight-pdb, unsatisfiable-pdb")
+    @Option(names = "--builtin", paramLabel = "NAME", completionCandidates = BuiltinNames.class,
+        description = "a built-in scenario: ${COMPLETION-CANDIDATES}")
     String builtin;
+  }
+
+  /** The built-in scenario names, from the simulator itself so that --help never goes stale. */
+  static final class BuiltinNames implements Iterable<String> {
+    @Override
+    public java.util.Iterator<String> iterator() {
+      return Scenario.BUILTIN.iterator();
+    }
   }
 
   @ArgGroup(exclusive = true, multiplicity = "1")

@@ -16,8 +16,8 @@ import java.util.concurrent.TimeoutException;
  * Runs every health check, in parallel, each bounded by its own timeout, and decides:
  *
  * <ol>
- *   <li>any check UNHEALTHY or UNKNOWN (including one that threw or timed out) → FAIL, with the first
- *       failing check's reason code: the gate fails closed;
+ *   <li>any check UNHEALTHY or UNKNOWN (including one that threw or timed out) → FAIL, with the reason code
+ *       of the first UNHEALTHY check, or of the first UNKNOWN one if none is UNHEALTHY: the gate fails closed;
  *   <li>all healthy, but fewer than {@code requiredPasses} consecutive healthy evaluations so far → WAIT;
  *   <li>otherwise PASS.
  * </ol>
@@ -84,11 +84,22 @@ public final class CompositeGate implements Gate, AutoCloseable {
   @Override
   public synchronized GateDecision evaluate(String step) {
     List<CheckResult> results = runAll();
+    // The reason is the first UNHEALTHY check's, else the first UNKNOWN one's: a clear diagnosis further down
+    // the list is more useful than a read error that may be its consequence.
+    int failing = -1;
     for (int i = 0; i < results.size(); i++) {
-      if (!results.get(i).healthy()) {
-        consecutivePasses = 0;
-        return new GateDecision(GateDecision.Verdict.FAIL, checks.get(i).reasonCode(), results);
+      CheckResult r = results.get(i);
+      if (r.status() == CheckResult.Status.UNHEALTHY) {
+        failing = i;
+        break;
       }
+      if (!r.healthy() && failing < 0) {
+        failing = i;
+      }
+    }
+    if (failing >= 0) {
+      consecutivePasses = 0;
+      return new GateDecision(GateDecision.Verdict.FAIL, checks.get(failing).reasonCode(), results);
     }
     consecutivePasses++;
     if (consecutivePasses < requiredPasses) {

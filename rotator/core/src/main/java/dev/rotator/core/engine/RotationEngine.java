@@ -61,6 +61,8 @@ public final class RotationEngine {
   private static final Logger LOG = LoggerFactory.getLogger(RotationEngine.class);
   /** Consecutive rounds whose cluster reads failed before the engine gives up with API_UNAVAILABLE. */
   static final int MAX_FAILED_ROUNDS = 10;
+  /** Attempts to persist a freeze before the run ends frozen without it (and says so). */
+  static final int FREEZE_WRITE_ATTEMPTS = 5;
   /** How often progress is persisted when only a node's detail text changed. */
   static final Duration DETAIL_SAVE_INTERVAL = Duration.ofSeconds(30);
   /** cluster-autoscaler leaves a node with this annotation ("true") alone. */
@@ -392,6 +394,11 @@ public final class RotationEngine {
           }
         }
         startNodes();
+        if (roundGate == null && tracks.values().stream().anyMatch(t -> !t.state.terminal())) {
+          // Nothing disruptive happened this round; check health anyway, so that a fault is noticed (and frozen
+          // on) within one poll interval, not only at the next disruptive step.
+          gateAllows("health check while nodes are in flight");
+        }
         saveProgress(false);
         List<NodeProgress> snapshot = tracks.values().stream().map(NodeTrack::progress).toList();
         for (EngineListener l : listeners) {
@@ -836,11 +843,26 @@ public final class RotationEngine {
       String by = "rotator";
       ModeState persisted = null;
       String message = f.getMessage();
-      try {
-        persisted = ports.store().freeze(f.reason.name(), f.getMessage(), f.evidence, by);
-      } catch (RuntimeException e) {
-        message = message + " (could not persist the freeze: " + e.getMessage() + ")";
-        LOG.error("run={} could not persist freeze {}: {}", options.runId(), f.reason, e.toString());
+      RuntimeException lastError = null;
+      // The API may be the very thing that is failing: try a few times before giving up on persisting.
+      for (int attempt = 1; attempt <= FREEZE_WRITE_ATTEMPTS && persisted == null; attempt++) {
+        try {
+          persisted = ports.store().freeze(f.reason.name(), f.getMessage(), f.evidence, by);
+        } catch (RuntimeException e) {
+          lastError = e;
+          if (attempt < FREEZE_WRITE_ATTEMPTS) {
+            try {
+              ports.clock().sleep(evictionBackoff.after(attempt));
+            } catch (InterruptedException ie) {
+              Thread.currentThread().interrupt();
+              break;
+            }
+          }
+        }
+      }
+      if (persisted == null && lastError != null) {
+        message = message + " (could not persist the freeze: " + lastError.getMessage() + ")";
+        LOG.error("run={} could not persist freeze {}: {}", options.runId(), f.reason, lastError.toString());
       }
       boolean ours = persisted == null || persisted.reason().equals(f.reason.name()) && by.equals(persisted.by());
       if (ours) {

@@ -452,4 +452,98 @@ class RotationEngineTest {
     }
     assertTrue(w.cluster.calls().stream().noneMatch(c -> c.startsWith("annotate old-")), "old nodes never marked");
   }
+
+  @Test
+  @DisplayName("the gate names the UNHEALTHY check's reason even when an UNKNOWN one comes first")
+  void unhealthyPreferredOverUnknown() {
+    dev.rotator.core.port.HealthCheck unknown = new dev.rotator.core.port.HealthCheck() {
+      public String name() {
+        return "apiserver";
+      }
+
+      public ReasonCode reasonCode() {
+        return ReasonCode.API_LATENCY;
+      }
+
+      public CheckResult check() {
+        return CheckResult.unknown("apiserver", "read timed out");
+      }
+    };
+    dev.rotator.core.port.HealthCheck unhealthy = new dev.rotator.core.port.HealthCheck() {
+      public String name() {
+        return "etcd";
+      }
+
+      public ReasonCode reasonCode() {
+        return ReasonCode.ETCD_QUORUM;
+      }
+
+      public CheckResult check() {
+        return CheckResult.unhealthy("etcd", "1/3 healthy", Map.of());
+      }
+    };
+    try (CompositeGate g = new CompositeGate(List.of(unknown, unhealthy), 1, Duration.ofSeconds(2))) {
+      assertEquals(ReasonCode.ETCD_QUORUM, g.evaluate("x").reason());
+    }
+  }
+
+  @Test
+  @DisplayName("a gate failure while nodes only wait (no disruptive step due) still freezes within a round")
+  void gateCheckedWhileWaiting() throws Exception {
+    TestWorld w = new TestWorld().nodes(2);
+    w.replacementsArrive = false;
+    AtomicInteger evaluations = new AtomicInteger();
+    java.util.concurrent.atomic.AtomicBoolean broken = new java.util.concurrent.atomic.AtomicBoolean();
+    w.clock.onAdvance(now -> {
+      if (w.cloudCalls.stream().anyMatch(c -> c.startsWith("terminate"))) {
+        broken.set(true);
+      }
+    });
+    Gate gate = step -> {
+      evaluations.incrementAndGet();
+      return broken.get()
+          ? new GateDecision(GateDecision.Verdict.FAIL, ReasonCode.CLUSTER_UNHEALTHY, List.of())
+          : GateDecision.pass(List.of());
+    };
+    RunResult r = w.engine(TestWorld.policy(1, 0), gate).run(opts());
+    assertEquals(ReasonCode.CLUSTER_UNHEALTHY, r.reason(), "frozen by the gate, not by the replacement timeout");
+    assertTrue(r.elapsed().compareTo(Duration.ofMinutes(5)) < 0, "within rounds, not 15 minutes: " + r.elapsed());
+  }
+
+  @Test
+  @DisplayName("a freeze that cannot be persisted at first is retried")
+  void freezeWriteRetried() throws Exception {
+    TestWorld w = new TestWorld().nodes(2);
+    AtomicInteger failures = new AtomicInteger();
+    dev.rotator.core.port.StateStore flaky = new dev.rotator.core.port.StateStore() {
+      public dev.rotator.core.port.ModeState mode() {
+        return w.store.mode();
+      }
+
+      public dev.rotator.core.port.ModeState freeze(String reason, String message, List<String> evidence, String by) {
+        if (failures.incrementAndGet() <= 2) {
+          throw new ClusterException(ClusterException.Kind.RETRYABLE, "503");
+        }
+        return w.store.freeze(reason, message, evidence, by);
+      }
+
+      public dev.rotator.core.port.ModeState resume(String by) {
+        return w.store.resume(by);
+      }
+
+      public void saveProgress(RotationProgress p) {
+        w.store.saveProgress(p);
+      }
+
+      public java.util.Optional<RotationProgress> progress() {
+        return w.store.progress();
+      }
+    };
+    w.start();
+    Gate failing = step -> new GateDecision(GateDecision.Verdict.FAIL, ReasonCode.ETCD_QUORUM, List.of());
+    RunResult r = new RotationEngine(new Ports(w.cluster, w, flaky, failing, w.notifier, w.clock),
+        TestWorld.policy(1, 0), OutdatedSelector.kubeletBelow("v1.31.0")).run(opts());
+    assertEquals(RunResult.Outcome.FROZEN, r.outcome());
+    assertEquals("ETCD_QUORUM", w.store.mode().reason(), "persisted on the third attempt");
+  }
 }
