@@ -1,9 +1,15 @@
 package dev.rotator.cli;
 
+import dev.rotator.config.Durations;
+import dev.rotator.core.engine.Ports;
+import dev.rotator.core.engine.RotationEngine;
 import dev.rotator.core.engine.RunOptions;
 import dev.rotator.core.engine.RunResult;
+import dev.rotator.kubernetes.LeaseLock;
+import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -14,7 +20,10 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "run", mixinStandardHelpOptions = true,
     description =
         "Rotates outdated nodes until none is left, a gate fails, or the run's budget is used. "
-        + "Refuses to start while frozen (exit 3).",
+        + "Refuses to start while frozen (exit 3). Holds the Lease rotator-lock in the state namespace while it"
+        + " runs: if another rotator holds it, exits 4 naming the holder (or waits, with --wait); a lock whose"
+        + " holder died is taken over once its lease expires (60 s). Dry runs take no lock; 'rotator sim' and"
+        + " 'rotator demo' need none (they own their simulated cluster).",
     footer = ExitCodes.FOOTER)
 final class RunCommand implements Callable<Integer> {
   @Mixin GlobalOptions global;
@@ -26,6 +35,16 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--dry-run", description = "print the plan and what would happen; change nothing")
   boolean dryRun;
 
+  @Option(names = "--wait", description = "if another rotator holds the lock, wait for it (up to --wait-timeout) instead of exiting 4")
+  boolean waitForLock;
+
+  @Option(names = "--wait-timeout", defaultValue = "30m", paramLabel = "DURATION", converter = DurationConverter.class,
+      description = "how long --wait waits for the lock before exiting 4 (default: ${DEFAULT-VALUE})")
+  Duration waitTimeout;
+
+  /** How often --wait asks again (sooner when the holder's lease expires sooner). */
+  static final Duration LOCK_RETRY = Duration.ofSeconds(5);
+
   @Override
   public Integer call() throws Exception {
     try (Session s = Session.open(global)) {
@@ -34,12 +53,43 @@ final class RunCommand implements Callable<Integer> {
         spec.commandLine().getOut().println(global.json() ? "" : "dry run: nothing was changed");
         return ExitCodes.OK;
       }
-      s.requireCloud();
-      var engine = s.engine();
-      engine.addListener(new ProgressPrinter(spec.commandLine().getOut(), false, s.clock));
-      RunResult r = engine.run(new RunOptions("run-" + UUID.randomUUID().toString().substring(0, 8), once, false, "cli"));
-      Output.result(spec.commandLine().getOut(), r, global.json());
-      return r.outcome().exitCode();
+      String runId = "run-" + UUID.randomUUID().toString().substring(0, 8);
+      try (LeaseLock lock =
+          new LeaseLock(s.client, s.clock, s.config.cluster().stateNamespace(), LeaseLock.identity(runId))) {
+        LeaseLock.Attempt a = lock.tryAcquire();
+        if (!a.acquired() && waitForLock) {
+          spec.commandLine().getErr().println("rotator: another rotator holds the lock: " + a.holder() + " (until "
+              + a.heldUntil() + "); waiting up to " + Durations.format(waitTimeout));
+          a = lock.acquire(waitTimeout, LOCK_RETRY);
+        }
+        if (!a.acquired()) {
+          spec.commandLine().getErr().println("rotator: another rotator holds the lock: " + a.holder() + " (until "
+              + a.heldUntil() + "); exit " + ExitCodes.LOCKED);
+          return ExitCodes.LOCKED;
+        }
+        lock.startHeartbeat();
+        s.requireCloud();
+        // Session.engine() with the gate wrapped: losing the lock stops the run before its next disruptive step.
+        var engine = new RotationEngine(
+            new Ports(s.cluster, s.cloud, s.store, new LockGate(s.gate, lock), s.notifier, s.clock),
+            s.config.policy(), s.selector());
+        engine.addListener(new ProgressPrinter(spec.commandLine().getOut(), false, s.clock));
+        RunResult r = engine.run(new RunOptions(runId, once, false, "cli"));
+        Output.result(spec.commandLine().getOut(), r, global.json());
+        return r.outcome().exitCode();
+      }
+    }
+  }
+
+  /** --wait-timeout in rotator.yaml's duration syntax (90s, 15m, 1h30m). */
+  static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+    @Override
+    public Duration convert(String value) {
+      try {
+        return Durations.parse(value);
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.TypeConversionException(e.getMessage());
+      }
     }
   }
 }
