@@ -23,7 +23,9 @@ import picocli.CommandLine.Model.CommandSpec;
         + "Refuses to start while frozen (exit 3). Holds the Lease rotator-lock in the state namespace while it"
         + " runs: if another rotator holds it, exits 4 naming the holder (or waits, with --wait); a lock whose"
         + " holder died is taken over once its lease expires (60 s). Dry runs take no lock; 'rotator sim' and"
-        + " 'rotator demo' need none (they own their simulated cluster).",
+        + " 'rotator demo' need none (they own their simulated cluster). With provider.gke.strategy native, GKE"
+        + " upgrades the node pools itself, one pool at a time, and run starts, gates and stops each upgrade"
+        + " (docs/configuration.md); --once upgrades one pool.",
     footer = ExitCodes.FOOTER)
 final class RunCommand implements Callable<Integer> {
   @Mixin GlobalOptions global;
@@ -48,6 +50,13 @@ final class RunCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     try (Session s = Session.open(global)) {
+      if (dryRun && s.nativeUpgrade()) {
+        try (NativeUpgradeRun n = s.nativeUpgradeRun(s.gate, "dry-run")) {
+          NativeUpgradeRun.printPlan(spec.commandLine().getOut(), n.plan(), global.json());
+        }
+        spec.commandLine().getOut().println(global.json() ? "" : "dry run: nothing was changed");
+        return ExitCodes.OK;
+      }
       if (dryRun) {
         Output.plan(spec.commandLine().getOut(), s.engine().plan(), global.json());
         spec.commandLine().getOut().println(global.json() ? "" : "dry run: nothing was changed");
@@ -69,6 +78,16 @@ final class RunCommand implements Callable<Integer> {
         }
         lock.startHeartbeat();
         s.requireCloud();
+        if (s.nativeUpgrade()) {
+          // GKE drains and replaces the nodes itself; rotator starts, gates and stops its upgrade.
+          try (NativeUpgradeRun n = s.nativeUpgradeRun(new LockGate(s.gate, lock), runId)) {
+            // With -o json stdout carries the result object only; progress goes to stderr.
+            NativeUpgradeRun.Result r =
+                n.run(once, global.json() ? spec.commandLine().getErr() : spec.commandLine().getOut());
+            NativeUpgradeRun.printResult(spec.commandLine().getOut(), r, global.json());
+            return r.exitCode();
+          }
+        }
         // Session.engine() with the gate wrapped: losing the lock stops the run before its next disruptive step.
         var engine = new RotationEngine(
             new Ports(s.cluster, s.cloud, s.store, new LockGate(s.gate, lock), s.notifier, s.clock),

@@ -18,6 +18,7 @@ import dev.rotator.config.ProviderSettings;
 import dev.rotator.provider.aws.AwsCloudProvider;
 import dev.rotator.provider.fake.FakeCloud;
 import dev.rotator.provider.gke.GkeCloudProvider;
+import dev.rotator.provider.gke.GkeNativeUpgrade;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import dev.rotator.core.port.HealthCheck;
 import java.nio.file.Path;
@@ -92,9 +93,8 @@ final class Session implements AutoCloseable {
       throw e;
     }
     // The fake cloud outside the simulator manages nothing and replaces nothing: plan/status/check/freeze/resume
-    // work, run refuses (see requireCloud). GKE's native strategy is not driven by run yet.
-    boolean attached = config.provider().type() != ProviderSettings.Type.FAKE
-        && config.provider().gkeStrategy() != ProviderSettings.GkeStrategy.NATIVE;
+    // work, run refuses (see requireCloud). GKE's native strategy is attached too: run drives GKE's upgrade.
+    boolean attached = config.provider().type() != ProviderSettings.Type.FAKE;
     return new Session(config, client, cloud, SystemClock.INSTANCE, attached);
   }
 
@@ -135,10 +135,6 @@ final class Session implements AutoCloseable {
     if (cloudAttached) {
       return;
     }
-    if (config.provider().gkeStrategy() == ProviderSettings.GkeStrategy.NATIVE) {
-      throw new UsageException("provider.gke.strategy 'native' is accepted by the loader, but 'rotator run' does"
-          + " not drive GKE's native upgrade yet; use strategy 'nodes'.");
-    }
     throw new UsageException("provider.type 'fake' cannot replace instances of a real cluster; set provider.type"
         + " to aws or gke in rotator.yaml (docs/configuration.md). Use 'rotator sim' or 'rotator demo' to rotate a"
         + " simulated cluster.");
@@ -153,6 +149,28 @@ final class Session implements AutoCloseable {
   private int surgeInPlace(String group) {
     Integer original = store.progress().map(p -> p.originalDesired().get(group)).orElse(null);
     return original == null ? 0 : Math.max(0, cloud.nodeGroup(group).desired() - original);
+  }
+
+  /** Whether run hands the upgrade to GKE ({@code provider.gke.strategy: native}) instead of the engine. */
+  boolean nativeUpgrade() {
+    return config.provider().gkeStrategy() == ProviderSettings.GkeStrategy.NATIVE;
+  }
+
+  /**
+   * GKE's native upgrade of the managed pools, gated by {@code gate} (run wraps the session's gate in its
+   * lock), alerting through this session's notifier. The caller closes it ({@link NativeUpgradeRun#close}).
+   */
+  NativeUpgradeRun nativeUpgradeRun(dev.rotator.core.engine.Gate gate, String runId) {
+    ProviderSettings p = config.provider();
+    GkeNativeUpgrade upgrade;
+    try {
+      upgrade = new GkeNativeUpgrade(p.gke().orElseThrow(), clock);
+    } catch (java.io.UncheckedIOException e) {
+      throw new UsageException("provider.gke: cannot set up Google credentials from the default chain"
+          + " (Workload Identity, GOOGLE_APPLICATION_CREDENTIALS, gcloud): " + e.getMessage());
+    }
+    return new NativeUpgradeRun(upgrade, cloud, p.gke().orElseThrow().targetVersion(),
+        p.gkeNativeUpgrade().orElseThrow(), store, gate, notifier, clock, config.policy().pollInterval(), runId);
   }
 
   OutdatedSelector selector() {

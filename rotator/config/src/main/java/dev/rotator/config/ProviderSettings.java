@@ -43,8 +43,8 @@ public record ProviderSettings(
      */
     NODES,
     /**
-     * GKE's own node pool upgrade (surge or blue-green), started, gated and stopped by rotator. Accepted by
-     * the loader; {@code rotator run} does not drive it yet.
+     * GKE's own node pool upgrade (surge or blue-green), started, gated and stopped by rotator: {@code rotator
+     * run} upgrades one pool at a time, checking the mode and the gate between GKE's operation polls.
      */
     NATIVE
   }
