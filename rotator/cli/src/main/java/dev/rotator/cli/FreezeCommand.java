@@ -27,7 +27,7 @@ final class FreezeCommand implements Callable<Integer> {
     if (reason.isBlank()) {
       throw new UsageException("--reason must not be empty");
     }
-    try (Session s = Session.open(global)) {
+    try (Session s = Session.openStateOnly(global)) {
       var state = s.store.freeze(ReasonCode.MANUAL.name(), reason, List.of(), "cli:" + Output.user());
       spec.commandLine().getOut().println("mode: FREEZE (" + state.reason() + " by " + state.by() + "): " + state.message());
       return ExitCodes.OK;

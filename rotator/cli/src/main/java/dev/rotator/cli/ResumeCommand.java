@@ -18,7 +18,7 @@ final class ResumeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    try (Session s = Session.open(global)) {
+    try (Session s = Session.openStateOnly(global)) {
       String was;
       try {
         var before = s.store.mode();

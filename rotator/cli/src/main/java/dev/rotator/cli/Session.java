@@ -78,13 +78,26 @@ final class Session implements AutoCloseable {
     return g.config == null ? ConfigLoader.defaults() : ConfigLoader.load(g.config);
   }
 
-  /** A session against the cluster the kubeconfig points at. */
+  /** A session against the cluster the kubeconfig points at, with the configured cloud provider. */
   static Session open(GlobalOptions g) {
+    return open(g, true);
+  }
+
+  /**
+   * A session for commands that only read or write the persisted state (status, freeze, resume): no cloud
+   * client is built, so they work from a laptop without cloud credentials, and in an incident when the cloud
+   * API is the thing that is down.
+   */
+  static Session openStateOnly(GlobalOptions g) {
+    return open(g, false);
+  }
+
+  private static Session open(GlobalOptions g, boolean withCloud) {
     RotatorConfig config = loadConfig(g);
     Optional<Path> kubeconfig =
         Optional.ofNullable(g.kubeconfig).or(() -> config.cluster().kubeconfig().map(Path::of));
     Optional<String> context = Optional.ofNullable(g.context).or(() -> config.cluster().context());
-    CloudProvider cloud = cloudFor(config);
+    CloudProvider cloud = withCloud ? cloudFor(config) : new FakeCloud(SystemClock.INSTANCE);
     KubernetesClient client;
     try {
       client = KubeClients.create(kubeconfig, context);
@@ -94,7 +107,7 @@ final class Session implements AutoCloseable {
     }
     // The fake cloud outside the simulator manages nothing and replaces nothing: plan/status/check/freeze/resume
     // work, run refuses (see requireCloud). GKE's native strategy is attached too: run drives GKE's upgrade.
-    boolean attached = config.provider().type() != ProviderSettings.Type.FAKE;
+    boolean attached = withCloud && config.provider().type() != ProviderSettings.Type.FAKE;
     return new Session(config, client, cloud, SystemClock.INSTANCE, attached);
   }
 

@@ -18,7 +18,7 @@ final class StatusCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    try (Session s = Session.open(global)) {
+    try (Session s = Session.openStateOnly(global)) {
       var mode = s.store.mode();
       Output.status(spec.commandLine().getOut(), mode, s.store.progress(), global.json());
       return mode.frozen() ? ExitCodes.FROZEN : ExitCodes.OK;
