@@ -1,6 +1,7 @@
 package dev.rotator.sim;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.rotator.provider.fake.FakeFlavor;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -53,7 +54,9 @@ public record Scenario(
           "version-skew",
           "nodes-not-ready",
           "alert-firing",
-          "replacement-stuck");
+          "replacement-stuck",
+          "aws-asg",
+          "gke-pool");
 
   public Scenario {
     nodeGroups = List.copyOf(nodeGroups);
@@ -128,6 +131,8 @@ public record Scenario(
    *
    * @param kubeletVersion the version of the nodes that exist at start
    * @param targetVersion the version replacement instances get; nodes below it are outdated
+   * @param flavor the cloud the group imitates: ids, providerIDs, Node names and labels, zone placement
+   *     (see {@link dev.rotator.provider.fake.FakeFlavor})
    */
   public record NodeGroupSpec(
       String name,
@@ -142,9 +147,11 @@ public record Scenario(
       String targetVersion,
       int provisioningSeconds,
       int readySeconds,
-      String instanceType) {
+      String instanceType,
+      FakeFlavor flavor) {
     public NodeGroupSpec {
       zones = List.copyOf(zones);
+      flavor = flavor == null ? FakeFlavor.FAKE : flavor;
     }
   }
 

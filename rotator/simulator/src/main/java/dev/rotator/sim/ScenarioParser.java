@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.rotator.core.engine.KubeVersion;
+import dev.rotator.provider.fake.FakeFlavor;
 import dev.rotator.sim.Scenario.ClockSpec;
 import dev.rotator.sim.Scenario.EtcdSpec;
 import dev.rotator.sim.Scenario.PrometheusSpec;
@@ -49,6 +50,10 @@ final class ScenarioParser {
   private static final Pattern LABEL_NAME = Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]*");
   private static final List<Integer> API_ERROR_STATUSES = List.of(429, 500, 502, 503, 504);
   static final int DEFAULT_ETCD_MEMBERS = 3;
+  static final String DEFAULT_GKE_CLUSTER = "sim";
+  static final String DEFAULT_GKE_PROJECT = "sim-project";
+  /** 63 − len("gke-" "-" "-12345678-abcd"): what a GKE instance name leaves for cluster and pool names. */
+  static final int MAX_GKE_NAME_PARTS = 63 - 19;
   static final int MAX_ETCD_MEMBERS = 7;
   static final long MAX_DELAY_MILLIS = 10_000;
   // Decimals as BigDecimal nodes, exactly as rotator's config loader reads rotator.yaml: the rotator:
@@ -395,16 +400,31 @@ final class ScenarioParser {
   }
 
   private NodeGroupSpec nodeGroup(JsonNode n, String path) {
-    Obj o = obj(n, path, "name", "zones", "size", "minSize", "maxSize", "quota", "cpu", "memoryMi", "kubeletVersion",
-        "targetVersion", "provisioningSeconds", "readySeconds", "instanceType");
+    Obj o = obj(n, path, "name", "flavor", "zones", "size", "minSize", "maxSize", "quota", "cpu", "memoryMi",
+        "kubeletVersion", "targetVersion", "provisioningSeconds", "readySeconds", "instanceType", "cluster", "project");
     String name = o.string("name", null);
     if (name == null || !DNS_LABEL.matcher(name).matches()) {
       throw fail(path + ".name", "required: a DNS label (lowercase letters, digits, '-'), got " + quote(name));
     }
-    List<String> zones = o.stringList("zones", List.of(name + "-zone-a"));
+    String flavorText = o.string("flavor", "fake");
+    if (!List.of("fake", "aws", "gke").contains(flavorText)) {
+      throw fail(path + ".flavor", "expected one of fake, aws, gke, got " + quote(flavorText));
+    }
+    List<String> defaultZones = switch (flavorText) {
+      case "aws" -> List.of("us-east-1a");
+      case "gke" -> List.of("europe-west1-b");
+      default -> List.of(name + "-zone-a");
+    };
+    List<String> zones = o.stringList("zones", defaultZones);
     if (zones.isEmpty()) {
       throw fail(path + ".zones", "expected at least one zone");
     }
+    for (int i = 0; i < zones.size(); i++) {
+      if (zones.subList(0, i).contains(zones.get(i))) {
+        throw fail(path + ".zones[" + i + "]", "duplicate zone " + quote(zones.get(i)));
+      }
+    }
+    FakeFlavor flavor = flavor(o, path, flavorText, name, zones);
     int size = (int) o.integer("size", -1, 0);
     if (size < 0) {
       throw fail(path + ".size", "required: the number of nodes at start (>= 0)");
@@ -431,7 +451,64 @@ final class ScenarioParser {
     int prov = (int) o.integer("provisioningSeconds", 90, 0);
     int ready = (int) o.integer("readySeconds", 10, 0);
     String type = o.string("instanceType", "sim.standard");
-    return new NodeGroupSpec(name, zones, size, minSize, maxSize, quota, cpu, mem, kubelet, target, prov, ready, type);
+    return new NodeGroupSpec(
+        name, zones, size, minSize, maxSize, quota, cpu, mem, kubelet, target, prov, ready, type, flavor);
+  }
+
+  /** The group's cloud flavour; {@code cluster} and {@code project} belong to gke only. */
+  private FakeFlavor flavor(Obj o, String path, String kind, String group, List<String> zones) {
+    if (!kind.equals("gke")) {
+      for (String k : List.of("cluster", "project")) {
+        if (o.has(k)) {
+          throw fail(path + "." + k, "only for flavor: gke (this group is flavor: " + kind + ")");
+        }
+      }
+    }
+    switch (kind) {
+      case "aws" -> {
+        String region = null;
+        for (int i = 0; i < zones.size(); i++) {
+          Matcher m = FakeFlavor.AWS_ZONE.matcher(zones.get(i));
+          if (!m.matches()) {
+            throw fail(path + ".zones[" + i + "]", "expected an AWS availability zone like us-east-1a, got "
+                + quote(zones.get(i)));
+          }
+          if (region != null && !region.equals(m.group(1))) {
+            throw fail(path + ".zones[" + i + "]", "all zones of a group must be in one region (" + region
+                + "), got " + quote(zones.get(i)));
+          }
+          region = m.group(1);
+        }
+        return FakeFlavor.aws(zones);
+      }
+      case "gke" -> {
+        for (int i = 0; i < zones.size(); i++) {
+          if (!FakeFlavor.GCE_ZONE.matcher(zones.get(i)).matches()) {
+            throw fail(path + ".zones[" + i + "]", "expected a GCE zone like europe-west1-b, got "
+                + quote(zones.get(i)));
+          }
+        }
+        String cluster = o.string("cluster", DEFAULT_GKE_CLUSTER);
+        if (!FakeFlavor.GKE_CLUSTER.matcher(cluster).matches()) {
+          throw fail(path + ".cluster", "expected a GKE cluster name (lowercase letters, digits, '-', at most 40),"
+              + " got " + quote(cluster));
+        }
+        if (cluster.length() + group.length() > MAX_GKE_NAME_PARTS) {
+          throw fail(path + ".cluster", "instance names gke-" + cluster + "-" + group + "-<8 hex>-<4 chars> would"
+              + " exceed 63 characters: the cluster and group names may have " + MAX_GKE_NAME_PARTS
+              + " characters together");
+        }
+        String project = o.string("project", DEFAULT_GKE_PROJECT);
+        if (!FakeFlavor.GCE_PROJECT.matcher(project).matches()) {
+          throw fail(path + ".project", "expected a GCE project id (6-30 lowercase letters, digits, '-'), got "
+              + quote(project));
+        }
+        return FakeFlavor.gke(project, cluster);
+      }
+      default -> {
+        return FakeFlavor.FAKE;
+      }
+    }
   }
 
   private WorkloadSpec workload(JsonNode n, String path) {

@@ -46,6 +46,9 @@ import java.util.Map;
  * @param disruptiveActionsAfterFault of those, the ones later than the earliest fault deadline: actions a
  *     gate should have prevented (0 when no fault set in)
  * @param disruptiveActionsAfterFaultDetails the first of them, with their time
+ * @param cloudFlavors per node group, the cloud its fake imitates ({@code fake}, {@code aws}, {@code gke})
+ * @param cloudZones per node group, at report time: live instances per zone
+ * @param cloudInstances every instance the fake cloud ever had, in launch order, terminated ones included
  */
 @JsonPropertyOrder({
   "scenario", "nodesTotal", "nodesOutdatedAtStart", "nodesRotated", "rotationComplete", "makespanSeconds",
@@ -53,7 +56,7 @@ import java.util.Map;
   "podsLostDetails", "podDeleteRequests", "invariantViolations", "evictionsAccepted", "evictionsRefused",
   "apiRequests", "apiRequestsByVerb", "apiRequestsByClient", "apiRequestsByResource", "freezes",
   "graceSeconds", "faults", "reactionSeconds", "disruptiveActions", "disruptiveActionsAfterFault",
-  "disruptiveActionsAfterFaultDetails"
+  "disruptiveActionsAfterFaultDetails", "cloudFlavors", "cloudZones", "cloudInstances"
 })
 public record SimReport(
     String scenario,
@@ -83,7 +86,25 @@ public record SimReport(
     Double reactionSeconds,
     int disruptiveActions,
     int disruptiveActionsAfterFault,
-    List<String> disruptiveActionsAfterFaultDetails) {
+    List<String> disruptiveActionsAfterFaultDetails,
+    Map<String, String> cloudFlavors,
+    Map<String, Map<String, Integer>> cloudZones,
+    List<CloudInstance> cloudInstances) {
+
+  /**
+   * One instance of the fake cloud as the report shows it.
+   *
+   * @param group node group
+   * @param zone zone it runs in
+   * @param id instance id (the instance name for gke)
+   * @param providerId the providerID its Node carries
+   * @param nodeName the name its Node registers under
+   * @param version the version it was launched with
+   * @param state PROVISIONING, RUNNING or TERMINATED
+   */
+  @JsonPropertyOrder({"group", "zone", "id", "providerId", "nodeName", "version", "state"})
+  public record CloudInstance(
+      String group, String zone, String id, String providerId, String nodeName, String version, String state) {}
 
   private static final ObjectMapper JSON =
       new ObjectMapper()

@@ -134,7 +134,8 @@ public final class Simulator implements AutoCloseable {
       cloud.addGroup(
           new FakeGroupSpec(
               g.name(), g.zones(), g.size(), g.minSize(), g.maxSize(), g.quota(), g.targetVersion(),
-              g.instanceType(), g.cpuMillis(), g.memoryMi(), Duration.ofSeconds(g.provisioningSeconds())));
+              g.instanceType(), g.cpuMillis(), g.memoryMi(), Duration.ofSeconds(g.provisioningSeconds()),
+              g.flavor()));
       for (int i = 0; i < g.size(); i++) {
         FakeInstance inst = cloud.addRunningInstance(g.name(), g.zones().get(i % g.zones().size()), g.kubeletVersion());
         nodes.registerReady(inst);
@@ -376,7 +377,32 @@ public final class Simulator implements AutoCloseable {
         reaction,
         o.disruptiveActions().size(),
         late.size(),
-        late.stream().limit(MAX_LATE_DETAILS).toList());
+        late.stream().limit(MAX_LATE_DETAILS).toList(),
+        cloudFlavors(),
+        cloudZones(),
+        cloud.instances().stream()
+            .map(i -> new SimReport.CloudInstance(
+                i.groupId(), i.zone(), i.id(), i.providerId(), i.nodeName(), i.version(), i.state().name()))
+            .toList());
+  }
+
+  private java.util.Map<String, String> cloudFlavors() {
+    java.util.Map<String, String> out = new java.util.LinkedHashMap<>();
+    for (NodeGroupSpec g : scenario.nodeGroups()) {
+      out.put(g.name(), g.flavor().kind().name().toLowerCase(java.util.Locale.ROOT));
+    }
+    return out;
+  }
+
+  private java.util.Map<String, java.util.Map<String, Integer>> cloudZones() {
+    java.util.Map<String, java.util.Map<String, Integer>> out = new java.util.LinkedHashMap<>();
+    for (NodeGroupSpec g : scenario.nodeGroups()) {
+      java.util.Map<String, Integer> live = new java.util.LinkedHashMap<>();
+      g.zones().forEach(z -> live.put(z, 0));
+      cloud.liveInstances(g.name()).forEach(i -> live.merge(i.zone(), 1, Integer::sum));
+      out.put(g.name(), live);
+    }
+    return out;
   }
 
   private static double round(double seconds) {

@@ -31,6 +31,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * always <em>outside</em> the cloud's lock, so a listener may take other locks (the simulator's store)
  * without risking a lock-order deadlock with the engine thread calling {@link #terminate}.
  *
+ * <p>A group's {@link FakeFlavor} makes it look and place instances like an Auto Scaling group or a GKE
+ * node pool (ids, providerIDs, Node names and labels, zone placement); {@link #instanceOf} reads the
+ * providerIDs of all three flavours.
+ *
  * <p>Thread-safe: the engine thread and the simulator thread use it concurrently.
  */
 public final class FakeCloud implements CloudProvider {
@@ -61,6 +65,11 @@ public final class FakeCloud implements CloudProvider {
           "headroom");
 
   private static final String SCHEME = "fake:///";
+  private static final String AWS_SCHEME = "aws:///";
+  private static final String GCE_SCHEME = "gce://";
+  private static final String BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz";
+  /** Bounded retries when a generated GKE name suffix is taken (36^4 names per zone group). */
+  private static final int NAME_ATTEMPTS = 1000;
 
   private final Clock clock;
   private final Object lock = new Object();
@@ -79,12 +88,25 @@ public final class FakeCloud implements CloudProvider {
     int quota;
     String targetVersion;
     int zoneCursor;
+    /**
+     * GKE only: the target size of each zone's managed instance group, in zone order; {@code desired} is
+     * always their sum. Empty for the other flavours (one desired capacity for the whole group).
+     */
+    final LinkedHashMap<String, Integer> zoneTarget = new LinkedHashMap<>();
 
     Group(FakeGroupSpec spec) {
       this.spec = spec;
       this.desired = spec.desired();
       this.quota = spec.quota();
       this.targetVersion = spec.targetVersion();
+      if (perZone()) {
+        spec.zones().forEach(z -> zoneTarget.put(z, 0));
+        spread(zoneTarget, desired);
+      }
+    }
+
+    boolean perZone() {
+      return spec.flavor().kind() == FakeFlavor.Kind.GKE;
     }
 
     NodeGroup view() {
@@ -110,7 +132,9 @@ public final class FakeCloud implements CloudProvider {
 
   /**
    * Adds an instance that is already RUNNING (a node that existed before the simulation), counted against
-   * the group's desired capacity like any other. Listeners hear about it.
+   * the group's desired capacity like any other. Listeners hear about it. For a GKE-flavoured group the
+   * zone targets were set when the group was added (spread evenly, first zones first); add the instances
+   * to match them, as the simulator does (round-robin over the zones), or reconcile will even them out.
    */
   public FakeInstance addRunningInstance(String groupId, String zone, String version) {
     FakeInstance inst;
@@ -210,6 +234,20 @@ public final class FakeCloud implements CloudProvider {
     }
   }
 
+  /**
+   * A GKE-flavoured group's target size per zone (its managed instance groups), in zone order; for the
+   * other flavours, which keep one desired capacity, the live instances per zone.
+   */
+  public Map<String, Integer> zoneTargets(String groupId) {
+    synchronized (lock) {
+      Group g = requireGroup(groupId);
+      if (g.perZone()) {
+        return Collections.unmodifiableMap(new LinkedHashMap<>(g.zoneTarget));
+      }
+      return Collections.unmodifiableMap(liveByZone(g));
+    }
+  }
+
   /** The spec the group was created with (zones, sizes, instance shape). */
   public FakeGroupSpec groupSpec(String groupId) {
     synchronized (lock) {
@@ -265,6 +303,10 @@ public final class FakeCloud implements CloudProvider {
     List<FakeInstance> terminated = new ArrayList<>();
     synchronized (lock) {
       for (Group g : groups.values()) {
+        if (g.perZone()) {
+          reconcileZones(g, now, terminated);
+          continue;
+        }
         List<FakeInstance> live = liveOf(g.spec.id());
         if (live.size() > g.desired) {
           scaleIn(g, live, live.size() - g.desired, now, terminated);
@@ -298,14 +340,48 @@ public final class FakeCloud implements CloudProvider {
     return "fake";
   }
 
-  /** Parses {@code fake:///<zone>/<group>/<instanceId>}; anything else is not ours. */
+  /**
+   * {@code fake:///<zone>/<group>/<instanceId>} is parsed (the group is in it, the instance need not be
+   * known, as before flavours existed). {@code aws:///<zone>/<i-…>} and {@code gce://<project>/<zone>/<name>}
+   * name no group, so the instance is looked up (by id, by name), terminated ones included: it must be one
+   * of this cloud's, of that flavour, in that zone (and project), else empty, as a real provider answers for
+   * an instance outside the groups it manages.
+   */
   @Override
   public Optional<InstanceRef> instanceOf(String providerId) {
     record("instanceOf", providerId);
-    return parseProviderId(providerId);
+    return peekInstanceOf(providerId);
   }
 
-  /** {@link #instanceOf} without recording a call: for observers (the simulator's recorder). */
+  /** {@link #instanceOf} without recording a call or injected failures: for observers (the simulator). */
+  public Optional<InstanceRef> peekInstanceOf(String providerId) {
+    if (providerId == null) {
+      return Optional.empty();
+    }
+    if (providerId.startsWith(SCHEME)) {
+      return parseProviderId(providerId);
+    }
+    synchronized (lock) {
+      return lookup(providerId).map(FakeInstance::ref);
+    }
+  }
+
+  /** The instance behind a providerID of any flavour, terminated ones included; empty when not ours. */
+  public Optional<FakeInstance> instanceByProviderId(String providerId) {
+    if (providerId == null) {
+      return Optional.empty();
+    }
+    synchronized (lock) {
+      if (providerId.startsWith(SCHEME)) {
+        return parseProviderId(providerId)
+            .map(ref -> instances.get(ref.instanceId()))
+            .filter(i -> i.providerId().equals(providerId));
+      }
+      return lookup(providerId);
+    }
+  }
+
+  /** Parses a {@code fake:///} providerID (no lookup, no call recorded); other schemes: empty. */
   public static Optional<InstanceRef> parseProviderId(String providerId) {
     if (providerId == null || !providerId.startsWith(SCHEME)) {
       return Optional.empty();
@@ -349,6 +425,9 @@ public final class FakeCloud implements CloudProvider {
             CloudException.Kind.QUOTA,
             "group " + groupId + ": desired " + desired + " exceeds the instance quota " + g.quota);
       }
+      if (g.perZone()) {
+        spread(g.zoneTarget, desired);
+      }
       g.desired = desired;
     }
   }
@@ -376,6 +455,10 @@ public final class FakeCloud implements CloudProvider {
                   + g.spec.min());
         }
         g.desired--;
+        if (g.perZone()) {
+          // deleteInstances on the instance's own zone group: that group's target size drops.
+          g.zoneTarget.merge(inst.zone(), -1, Integer::sum);
+        }
       }
       gone = inst.terminated(clock.now());
       instances.put(gone.id(), gone);
@@ -408,7 +491,7 @@ public final class FakeCloud implements CloudProvider {
     }
   }
 
-  /** The provider ID of an instance, as the simulator writes it on the Node. */
+  /** The provider ID of a fake-flavour instance, as the simulator writes it on the Node. */
   public static String providerId(String zone, String groupId, String instanceId) {
     return SCHEME + zone + "/" + groupId + "/" + instanceId;
   }
@@ -456,15 +539,93 @@ public final class FakeCloud implements CloudProvider {
             .thenComparing(i -> i.version().equals(g.targetVersion))
             .thenComparing(FakeInstance::launchedAt)
             .thenComparing(FakeInstance::id);
-    live.stream()
-        .sorted(order)
-        .limit(count)
-        .forEach(
-            i -> {
-              FakeInstance gone = i.terminated(now);
-              instances.put(gone.id(), gone);
-              out.add(gone);
-            });
+    List<FakeInstance> pool = new ArrayList<>(live);
+    for (int k = 0; k < count && !pool.isEmpty(); k++) {
+      List<FakeInstance> candidates = pool;
+      if (g.spec.flavor().kind() == FakeFlavor.Kind.AWS) {
+        // An ASG's default termination policy balances first: it picks from the zone with the most.
+        Map<String, Integer> byZone = new LinkedHashMap<>();
+        pool.forEach(i -> byZone.merge(i.zone(), 1, Integer::sum));
+        int most = Collections.max(byZone.values());
+        String zone = byZone.entrySet().stream().filter(e -> e.getValue() == most).findFirst().orElseThrow().getKey();
+        candidates = pool.stream().filter(i -> i.zone().equals(zone)).toList();
+      }
+      FakeInstance victim = candidates.stream().min(order).orElseThrow();
+      pool.remove(victim);
+      FakeInstance gone = victim.terminated(now);
+      instances.put(gone.id(), gone);
+      out.add(gone);
+    }
+  }
+
+  /**
+   * GKE: every zone's managed instance group converges on its own target size (scale-in within the zone,
+   * replacements in the same zone), within the group's quota for the whole pool.
+   */
+  private void reconcileZones(Group g, Instant now, List<FakeInstance> terminated) {
+    for (Map.Entry<String, Integer> e : g.zoneTarget.entrySet()) {
+      List<FakeInstance> inZone = liveOf(g.spec.id()).stream().filter(i -> i.zone().equals(e.getKey())).toList();
+      if (inZone.size() > e.getValue()) {
+        scaleIn(g, inZone, inZone.size() - e.getValue(), now, terminated);
+      }
+    }
+    for (Map.Entry<String, Integer> e : g.zoneTarget.entrySet()) {
+      long inZone = liveOf(g.spec.id()).stream().filter(i -> i.zone().equals(e.getKey())).count();
+      int room = g.quota - liveOf(g.spec.id()).size();
+      long launch = Math.min(e.getValue() - inZone, room);
+      for (long i = 0; i < launch; i++) {
+        FakeInstance inst = newInstance(g, e.getKey(), g.targetVersion, now);
+        instances.put(inst.id(), inst);
+      }
+    }
+  }
+
+  /**
+   * Spreads a new total over zone targets as rotator's GKE provider does: each added instance goes to the
+   * zone with the smallest target, each removed one comes off the zone with the largest, ties to the first
+   * zone in list order. From balanced targets the result stays balanced (differences of at most one).
+   */
+  static void spread(LinkedHashMap<String, Integer> zoneTarget, int total) {
+    int delta = total - zoneTarget.values().stream().mapToInt(Integer::intValue).sum();
+    for (int k = 0; k < Math.abs(delta); k++) {
+      String pick = null;
+      for (Map.Entry<String, Integer> e : zoneTarget.entrySet()) {
+        if (pick == null
+            || (delta > 0 ? e.getValue() < zoneTarget.get(pick) : e.getValue() > zoneTarget.get(pick))) {
+          pick = e.getKey();
+        }
+      }
+      zoneTarget.merge(pick, Integer.signum(delta), Integer::sum);
+    }
+  }
+
+  private Map<String, Integer> liveByZone(Group g) {
+    Map<String, Integer> out = new LinkedHashMap<>();
+    g.spec.zones().forEach(z -> out.put(z, 0));
+    liveOf(g.spec.id()).forEach(i -> out.merge(i.zone(), 1, Integer::sum));
+    return out;
+  }
+
+  /** aws:/// and gce:// providerIDs: the instance by its id or name, if it is ours and the ID is exact. */
+  private Optional<FakeInstance> lookup(String providerId) {
+    String key;
+    if (providerId.startsWith(AWS_SCHEME)) {
+      String[] parts = providerId.substring(AWS_SCHEME.length()).split("/", -1);
+      if (parts.length != 2) {
+        return Optional.empty();
+      }
+      key = parts[1];
+    } else if (providerId.startsWith(GCE_SCHEME)) {
+      String[] parts = providerId.substring(GCE_SCHEME.length()).split("/", -1);
+      if (parts.length != 3) {
+        return Optional.empty();
+      }
+      key = parts[2];
+    } else {
+      return Optional.empty();
+    }
+    // Exact match of the whole ID: right zone, right project, right flavour.
+    return Optional.ofNullable(instances.get(key)).filter(i -> i.providerId().equals(providerId));
   }
 
   /** The zone with the fewest live instances; ties go round-robin so zones fill evenly. */
@@ -486,10 +647,55 @@ public final class FakeCloud implements CloudProvider {
 
   private FakeInstance newInstance(Group g, String zone, String version, Instant now) {
     instanceSeq++;
-    String id = String.format("i-%05d", instanceSeq);
+    long n = instanceSeq;
+    FakeFlavor f = g.spec.flavor();
+    String group = g.spec.id();
+    String id;
+    String providerId;
+    String nodeName;
+    String ip;
+    Map<String, String> labels = new LinkedHashMap<>();
+    labels.put("topology.kubernetes.io/region", f.regionOf(zone));
+    switch (f.kind()) {
+      case AWS -> {
+        // Real ids are i- and 17 hex digits; a bijective mix of the sequence keeps them unique and repeatable.
+        id = "i-0" + String.format("%016x", mix(n));
+        providerId = AWS_SCHEME + zone + "/" + id;
+        int zoneIndex = g.spec.zones().indexOf(zone);
+        ip = "10." + (zoneIndex + 1) + "." + (n / 250) % 250 + "." + (n % 250 + 4);
+        String domain = f.region().equals("us-east-1") ? "ec2.internal" : f.region() + ".compute.internal";
+        nodeName = "ip-" + ip.replace('.', '-') + "." + domain;
+        labels.put("eks.amazonaws.com/nodegroup", group);
+        labels.put("eks.amazonaws.com/capacityType", "ON_DEMAND");
+      }
+      case GKE -> {
+        String prefix = "gke-" + f.cluster() + "-" + group + "-" + migHash(f, group, zone) + "-";
+        id = null;
+        for (int attempt = 0; attempt < NAME_ATTEMPTS && id == null; attempt++) {
+          String candidate = prefix + base36(mix(n * NAME_ATTEMPTS + attempt), 4);
+          if (!instances.containsKey(candidate)) {
+            id = candidate;
+          }
+        }
+        if (id == null) {
+          throw new IllegalStateException("no free instance name in " + prefix + "* after " + NAME_ATTEMPTS + " tries");
+        }
+        providerId = GCE_SCHEME + f.project() + "/" + zone + "/" + id;
+        nodeName = id;
+        ip = "10.128." + (n / 250) % 250 + "." + (n % 250 + 2);
+        labels.put("cloud.google.com/gke-nodepool", group);
+        labels.put("cloud.google.com/gke-os-distribution", "cos");
+      }
+      default -> {
+        id = String.format("i-%05d", n);
+        providerId = providerId(zone, group, id);
+        nodeName = group + "-" + id.substring(2);
+        ip = "10.0." + (n / 250) % 250 + "." + (n % 250 + 1);
+      }
+    }
     return new FakeInstance(
         id,
-        g.spec.id(),
+        group,
         zone,
         version,
         g.spec.instanceType(),
@@ -498,7 +704,37 @@ public final class FakeCloud implements CloudProvider {
         InstanceState.PROVISIONING,
         now,
         null,
-        null);
+        null,
+        providerId,
+        nodeName,
+        ip,
+        labels);
+  }
+
+  /** The 8 hex digits GKE puts in the names of one zone's instance group of a pool (stable per zone). */
+  private static String migHash(FakeFlavor f, String group, String zone) {
+    long h = 1125899906842597L;
+    for (char c : (f.project() + "/" + f.cluster() + "/" + group + "/" + zone).toCharArray()) {
+      h = 31 * h + c;
+    }
+    return String.format("%08x", mix(h) & 0xffffffffL);
+  }
+
+  /** SplitMix64's finaliser: a bijection on longs, so distinct inputs give distinct outputs. */
+  private static long mix(long z) {
+    z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
+    z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
+    return z ^ (z >>> 31);
+  }
+
+  private static String base36(long v, int length) {
+    StringBuilder b = new StringBuilder(length);
+    long u = v;
+    for (int i = 0; i < length; i++) {
+      b.append(BASE36.charAt((int) Long.remainderUnsigned(u, 36)));
+      u = Long.divideUnsigned(u, 36);
+    }
+    return b.toString();
   }
 
   private Group requireGroup(String groupId) {

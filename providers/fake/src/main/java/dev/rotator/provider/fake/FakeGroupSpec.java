@@ -19,6 +19,8 @@ import java.util.Objects;
  * @param cpuMillis CPU per instance, millicores
  * @param memoryMi memory per instance, MiB
  * @param provisioningDelay time from launch to RUNNING
+ * @param flavor the cloud the group imitates (naming, labels, zone placement); {@link FakeFlavor#FAKE} when
+ *     null
  */
 public record FakeGroupSpec(
     String id,
@@ -31,7 +33,28 @@ public record FakeGroupSpec(
     String instanceType,
     long cpuMillis,
     long memoryMi,
-    Duration provisioningDelay) {
+    Duration provisioningDelay,
+    FakeFlavor flavor) {
+
+  /** Longest GKE instance name: a DNS label. */
+  private static final int MAX_GCE_NAME = 63;
+
+  /** A group of the plain fake flavour. */
+  public FakeGroupSpec(
+      String id,
+      List<String> zones,
+      int desired,
+      int min,
+      int max,
+      int quota,
+      String targetVersion,
+      String instanceType,
+      long cpuMillis,
+      long memoryMi,
+      Duration provisioningDelay) {
+    this(id, zones, desired, min, max, quota, targetVersion, instanceType, cpuMillis, memoryMi, provisioningDelay,
+        FakeFlavor.FAKE);
+  }
 
   public FakeGroupSpec {
     Objects.requireNonNull(id, "id");
@@ -54,6 +77,16 @@ public record FakeGroupSpec(
     }
     if (provisioningDelay.isNegative()) {
       throw new IllegalArgumentException("group " + id + ": provisioning delay must not be negative");
+    }
+    flavor = flavor == null ? FakeFlavor.FAKE : flavor;
+    flavor.checkZones(id, zones);
+    if (flavor.kind() == FakeFlavor.Kind.GKE
+        && "gke-".length() + flavor.cluster().length() + 1 + id.length() + "-12345678-abcd".length() > MAX_GCE_NAME) {
+      throw new IllegalArgumentException("group " + id + ": instance names gke-" + flavor.cluster() + "-" + id
+          + "-<8 hex>-<4 chars> would exceed " + MAX_GCE_NAME + " characters; shorten the cluster or pool name");
+    }
+    if (flavor.kind() == FakeFlavor.Kind.GKE && zones.size() != zones.stream().distinct().count()) {
+      throw new IllegalArgumentException("group " + id + ": duplicate zone in " + zones);
     }
   }
 }

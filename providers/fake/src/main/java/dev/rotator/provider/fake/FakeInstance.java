@@ -2,13 +2,15 @@ package dev.rotator.provider.fake;
 
 import dev.rotator.provider.InstanceRef;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Objects;
 
 /**
  * An immutable snapshot of one fake instance. The cloud replaces the snapshot on every state change, so a
  * value handed to a listener or a test never changes under it.
  *
- * @param id instance id ({@code i-<group>-<n>})
+ * @param id instance id: {@code i-00001} (fake), {@code i-0123456789abcdef0} (aws), the instance name
+ *     (gke); see {@link FakeFlavor}
  * @param groupId owning node group
  * @param zone availability zone
  * @param version the kubelet/template version it was launched with
@@ -19,6 +21,10 @@ import java.util.Objects;
  * @param launchedAt when it was launched
  * @param runningAt when it became RUNNING (null before)
  * @param terminatedAt when it was terminated (null before)
+ * @param providerId the Node's {@code spec.providerID} in the flavour's format
+ * @param nodeName the name its kubelet registers the Node under
+ * @param privateIp its private IPv4 address (the Node's InternalIP)
+ * @param labels the flavour's Node labels (region, node group label), besides the generic ones
  */
 public record FakeInstance(
     String id,
@@ -31,7 +37,11 @@ public record FakeInstance(
     InstanceState state,
     Instant launchedAt,
     Instant runningAt,
-    Instant terminatedAt) {
+    Instant terminatedAt,
+    String providerId,
+    String nodeName,
+    String privateIp,
+    Map<String, String> labels) {
 
   public FakeInstance {
     Objects.requireNonNull(id, "id");
@@ -40,11 +50,10 @@ public record FakeInstance(
     Objects.requireNonNull(version, "version");
     Objects.requireNonNull(state, "state");
     Objects.requireNonNull(launchedAt, "launchedAt");
-  }
-
-  /** The Node {@code spec.providerID} of this instance: {@code fake:///<zone>/<group>/<id>}. */
-  public String providerId() {
-    return FakeCloud.providerId(zone, groupId, id);
+    Objects.requireNonNull(providerId, "providerId");
+    Objects.requireNonNull(nodeName, "nodeName");
+    Objects.requireNonNull(privateIp, "privateIp");
+    labels = Map.copyOf(labels);
   }
 
   public InstanceRef ref() {
@@ -54,12 +63,12 @@ public record FakeInstance(
   FakeInstance running(Instant at) {
     return new FakeInstance(
         id, groupId, zone, version, instanceType, cpuMillis, memoryMi, InstanceState.RUNNING, launchedAt, at,
-        null);
+        null, providerId, nodeName, privateIp, labels);
   }
 
   FakeInstance terminated(Instant at) {
     return new FakeInstance(
         id, groupId, zone, version, instanceType, cpuMillis, memoryMi, InstanceState.TERMINATED, launchedAt,
-        runningAt, at);
+        runningAt, at, providerId, nodeName, privateIp, labels);
   }
 }

@@ -86,9 +86,12 @@ public final class NodeLifecycle implements StoreListener, FakeCloud.Listener {
     this.cloudNodeDeleteDelay = cloudNodeDeleteDelay;
   }
 
-  /** The Node name for an instance: {@code <group>-<instance number>}. */
+  /**
+   * The Node name for an instance, as its cloud's kubelet registers it: {@code <group>-<instance number>}
+   * (fake), {@code ip-10-….compute.internal} (aws), the instance name (gke).
+   */
   public static String nodeName(FakeInstance i) {
-    return i.groupId() + "-" + i.id().replaceFirst("^i-", "");
+    return i.nodeName();
   }
 
   public void registration(Registration r) {
@@ -258,11 +261,12 @@ public final class NodeLifecycle implements StoreListener, FakeCloud.Listener {
     labels.put("kubernetes.io/hostname", name);
     labels.put("kubernetes.io/os", "linux");
     labels.put("kubernetes.io/arch", "amd64");
-    labels.put("topology.kubernetes.io/region", "sim");
     labels.put("topology.kubernetes.io/zone", i.zone());
     labels.put("node.kubernetes.io/instance-type", i.instanceType());
+    labels.putAll(i.labels()); // the flavour's: region, node group label
     labels.put(GROUP_LABEL, i.groupId());
-    int n = Integer.parseInt(i.id().replaceAll("\\D", "").isEmpty() ? "0" : i.id().replaceAll("\\D", ""));
+    String[] ip = i.privateIp().split("\\.");
+    int n = Integer.parseInt(ip[2]) * 250 + Integer.parseInt(ip[3]);
     Node node =
         new NodeBuilder()
             .withNewMetadata()
@@ -283,7 +287,7 @@ public final class NodeLifecycle implements StoreListener, FakeCloud.Listener {
                 condition("DiskPressure", "False", "KubeletHasNoDiskPressure", "", now),
                 condition("PIDPressure", "False", "KubeletHasSufficientPID", "", now))
             .withAddresses(
-                new NodeAddressBuilder().withType("InternalIP").withAddress("10.0." + (n / 250) % 250 + "." + (n % 250 + 1)).build(),
+                new NodeAddressBuilder().withType("InternalIP").withAddress(i.privateIp()).build(),
                 new NodeAddressBuilder().withType("Hostname").withAddress(name).build())
             .withNewNodeInfo()
             .withKubeletVersion(version)

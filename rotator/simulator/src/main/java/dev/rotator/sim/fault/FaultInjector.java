@@ -339,8 +339,7 @@ public final class FaultInjector implements NodeLifecycle.Registration {
   }
 
   private boolean instanceLive(Node node) {
-    return FakeCloud.parseProviderId(node.getSpec().getProviderID())
-        .flatMap(ref -> cloud.instance(ref.instanceId()))
+    return cloud.instanceByProviderId(node.getSpec().getProviderID())
         .map(i -> i.state().live())
         .orElse(false);
   }

@@ -110,7 +110,7 @@ public final class Recorder implements StoreListener, FakeCloud.Listener, ApiObs
         () -> {
           for (Node n : store.list(ResourceTypes.NODES, null, Node.class)) {
             String name = n.getMetadata().getName();
-            FakeCloud.parseProviderId(n.getSpec().getProviderID())
+            cloud.peekInstanceOf(n.getSpec().getProviderID())
                 .ifPresent(ref -> originalInstance.put(name, ref.instanceId()));
             String group = n.getMetadata().getLabels().get(NodeLifecycle.GROUP_LABEL);
             if (group != null && isBelow(PodFacts.kubeletVersion(n), cloud.targetVersion(group))) {
