@@ -92,7 +92,9 @@ final class RunCommand implements Callable<Integer> {
         var engine = new RotationEngine(
             new Ports(s.cluster, s.cloud, s.store, new LockGate(s.gate, lock), s.notifier, s.clock),
             s.config.policy(), s.selector());
-        engine.addListener(new ProgressPrinter(spec.commandLine().getOut(), false, s.clock));
+        // With -o json stdout carries the result object only; progress goes to stderr.
+        engine.addListener(new ProgressPrinter(
+            global.json() ? spec.commandLine().getErr() : spec.commandLine().getOut(), false, s.clock));
         RunResult r = engine.run(new RunOptions(runId, once, false, "cli"));
         Output.result(spec.commandLine().getOut(), r, global.json());
         return r.outcome().exitCode();
