@@ -102,6 +102,8 @@ final class NativeUpgradeRun implements AutoCloseable {
   private final Clock clock;
   private final Duration gateRetry;
   private final String runId;
+  /** Whether a new pool may start now (the maintenance windows); a pool in progress always finishes. */
+  private java.util.function.BooleanSupplier mayStartPool = () -> true;
 
   /** Why the last {@code shouldContinue} said no (set by it; read after {@code upgrade} returns). */
   private Stop stop;
@@ -115,6 +117,12 @@ final class NativeUpgradeRun implements AutoCloseable {
    * @param targetVersion {@code provider.gke.targetVersion}; empty = the control plane's version
    * @param gateRetry pause between gate evaluations while it says WAIT before a pool's start
    */
+  /** Pools start only while this says yes (the policy's maintenance windows); default: always. */
+  NativeUpgradeRun startingOnlyWhile(java.util.function.BooleanSupplier allowed) {
+    this.mayStartPool = allowed;
+    return this;
+  }
+
   NativeUpgradeRun(GkeNativeUpgrade upgrade, CloudProvider pools, String targetVersion, GkeNativeUpgrade.Spec spec,
       StateStore store, Gate gate, Notifier notifier, Clock clock, Duration gateRetry, String runId) {
     this.upgrade = Objects.requireNonNull(upgrade, "upgrade");
@@ -157,6 +165,7 @@ final class NativeUpgradeRun implements AutoCloseable {
           mode.evidence(), List.of());
     }
     List<PoolResult> done = new ArrayList<>();
+    boolean windowClosed = false;
     String pool = "";
     try {
       List<PlannedPool> plan = plan();
@@ -165,6 +174,11 @@ final class NativeUpgradeRun implements AutoCloseable {
             List.of());
       }
       for (PlannedPool p : plan) {
+        if (!done.isEmpty() && !mayStartPool.getAsBoolean()) {
+          // The window closed while GKE upgraded the previous pool: that one finished; the rest wait.
+          windowClosed = true;
+          break;
+        }
         pool = p.pool();
         String to = targetVersion.isEmpty() ? "the control plane's version" : targetVersion;
         Result held = awaitGate(p.pool(), done);
@@ -196,7 +210,7 @@ final class NativeUpgradeRun implements AutoCloseable {
           List.of(), done);
     }
     String msg = done.stream().filter(r -> !r.operation().isEmpty()).map(PoolResult::pool).toList()
-        + " upgraded by GKE";
+        + " upgraded by GKE" + (windowClosed ? "; the maintenance window closed, the other pools wait for the next" : "");
     notifier.notify(event(RotationEvent.Type.FINISHED, null, msg, List.of()));
     return new Result(Outcome.COMPLETED, null, msg, List.of(), done);
   }

@@ -1,12 +1,16 @@
 package dev.rotator.cli;
 
 import dev.rotator.config.Durations;
+import dev.rotator.core.engine.MaintenanceWindow;
 import dev.rotator.core.engine.Ports;
 import dev.rotator.core.engine.RotationEngine;
+import dev.rotator.core.engine.RotationPolicy;
 import dev.rotator.core.engine.RunOptions;
 import dev.rotator.core.engine.RunResult;
 import dev.rotator.kubernetes.LeaseLock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -25,7 +29,9 @@ import picocli.CommandLine.Model.CommandSpec;
         + " holder died is taken over once its lease expires (60 s). Dry runs take no lock; 'rotator sim' and"
         + " 'rotator demo' need none (they own their simulated cluster). With provider.gke.strategy native, GKE"
         + " upgrades the node pools itself, one pool at a time, and run starts, gates and stops each upgrade"
-        + " (docs/configuration.md); --once upgrades one pool.",
+        + " (docs/configuration.md); --once upgrades one pool. Outside every policy.maintenanceWindows window it"
+        + " touches nothing, says when the next window opens and exits 0; when the window closes mid-run, nodes in"
+        + " flight are finished and no new one starts.",
     footer = ExitCodes.FOOTER)
 final class RunCommand implements Callable<Integer> {
   @Mixin GlobalOptions global;
@@ -36,6 +42,10 @@ final class RunCommand implements Callable<Integer> {
 
   @Option(names = "--dry-run", description = "print the plan and what would happen; change nothing")
   boolean dryRun;
+
+  @Option(names = "--max-nodes", paramLabel = "N", converter = MaxNodesConverter.class,
+      description = "start at most N nodes (N >= 1) in this run, overriding policy.maxNodesPerRun")
+  Integer maxNodes;
 
   @Option(names = "--wait", description = "if another rotator holds the lock, wait for it (up to --wait-timeout) instead of exiting 4")
   boolean waitForLock;
@@ -50,6 +60,10 @@ final class RunCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     try (Session s = Session.open(global)) {
+      if (maxNodes != null && s.nativeUpgrade()) {
+        throw new UsageException("--max-nodes does not apply to provider.gke.strategy native: GKE picks the nodes"
+            + " (set provider.gke.nativeUpgrade.batchNodeCount, or use --once for one pool)");
+      }
       if (dryRun && s.nativeUpgrade()) {
         try (NativeUpgradeRun n = s.nativeUpgradeRun(s.gate, "dry-run")) {
           NativeUpgradeRun.printPlan(spec.commandLine().getOut(), n.plan(), global.json());
@@ -79,6 +93,15 @@ final class RunCommand implements Callable<Integer> {
         lock.startHeartbeat();
         s.requireCloud();
         if (s.nativeUpgrade()) {
+          Instant now = s.clock.now();
+          if (!MaintenanceWindow.allows(s.config.policy().maintenanceWindows(), now)) {
+            // The engine checks this itself; GKE's upgrade does not pass through it, so check before starting one.
+            RunResult outside = new RunResult(RunResult.Outcome.OUTSIDE_WINDOW, null,
+                MaintenanceWindow.outsideMessage(s.config.policy().maintenanceWindows(), now), List.of(), List.of(),
+                Duration.ZERO);
+            Output.result(spec.commandLine().getOut(), outside, global.json());
+            return outside.outcome().exitCode();
+          }
           // GKE drains and replaces the nodes itself; rotator starts, gates and stops its upgrade.
           try (NativeUpgradeRun n = s.nativeUpgradeRun(new LockGate(s.gate, lock), runId)) {
             // With -o json stdout carries the result object only; progress goes to stderr.
@@ -91,7 +114,7 @@ final class RunCommand implements Callable<Integer> {
         // Session.engine() with the gate wrapped: losing the lock stops the run before its next disruptive step.
         var engine = new RotationEngine(
             new Ports(s.cluster, s.cloud, s.store, new LockGate(s.gate, lock), s.notifier, s.clock),
-            s.config.policy(), s.selector());
+            withMaxNodes(s.config.policy(), maxNodes), s.selector());
         // With -o json stdout carries the result object only; progress goes to stderr.
         engine.addListener(new ProgressPrinter(
             global.json() ? spec.commandLine().getErr() : spec.commandLine().getOut(), false, s.clock));
@@ -99,6 +122,28 @@ final class RunCommand implements Callable<Integer> {
         Output.result(spec.commandLine().getOut(), r, global.json());
         return r.outcome().exitCode();
       }
+    }
+  }
+
+  /** The policy of this run: {@code --max-nodes}, when given, replaces {@code policy.maxNodesPerRun}. */
+  static RotationPolicy withMaxNodes(RotationPolicy policy, Integer maxNodes) {
+    return maxNodes == null ? policy : policy.withMaxNodesPerRun(maxNodes);
+  }
+
+  /** --max-nodes: a whole number of at least 1 (0 would mean "no limit" in rotator.yaml, never meant here). */
+  static final class MaxNodesConverter implements CommandLine.ITypeConverter<Integer> {
+    @Override
+    public Integer convert(String value) {
+      int n;
+      try {
+        n = Integer.parseInt(value.strip());
+      } catch (NumberFormatException e) {
+        throw new CommandLine.TypeConversionException("'" + value + "' is not a whole number");
+      }
+      if (n < 1) {
+        throw new CommandLine.TypeConversionException("must be at least 1, got " + n);
+      }
+      return n;
     }
   }
 

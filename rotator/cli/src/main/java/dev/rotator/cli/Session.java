@@ -183,7 +183,9 @@ final class Session implements AutoCloseable {
           + " (Workload Identity, GOOGLE_APPLICATION_CREDENTIALS, gcloud): " + e.getMessage());
     }
     return new NativeUpgradeRun(upgrade, cloud, p.gke().orElseThrow().targetVersion(),
-        p.gkeNativeUpgrade().orElseThrow(), store, gate, notifier, clock, config.policy().pollInterval(), runId);
+        p.gkeNativeUpgrade().orElseThrow(), store, gate, notifier, clock, config.policy().pollInterval(), runId)
+        .startingOnlyWhile(() -> dev.rotator.core.engine.MaintenanceWindow.allows(
+            config.policy().maintenanceWindows(), clock.now()));
   }
 
   OutdatedSelector selector() {

@@ -244,6 +244,22 @@ class NativeUpgradeRunTest {
   }
 
   @Test
+  @DisplayName("a maintenance window that closes during a pool's upgrade lets it finish and starts no other pool")
+  void windowClosesBetweenPools() {
+    NativeUpgradeRun.Result r;
+    java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+    try (NativeUpgradeRun n = run(V_NEW, surge(OnStop.CANCEL), Gate.open())
+        .startingOnlyWhile(() -> asked.incrementAndGet() < 1)) {
+      r = n.run(false, new PrintWriter(out, true));
+    }
+
+    assertEquals(NativeUpgradeRun.Outcome.COMPLETED, r.outcome(), r.message());
+    assertEquals(V_NEW, gke.version("default-pool"), "the pool in progress finished");
+    assertEquals(V_OLD, gke.version("batch-pool"), "no pool started after the window closed");
+    assertTrue(r.message().contains("maintenance window closed"), r.message());
+  }
+
+  @Test
   @DisplayName("--once upgrades one pool and leaves the next for the next run")
   void once() {
     NativeUpgradeRun.Result r;

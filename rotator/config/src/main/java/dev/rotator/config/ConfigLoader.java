@@ -9,6 +9,7 @@ import dev.rotator.config.GateSettings.PrometheusGateSettings;
 import dev.rotator.config.GateSettings.QuotaSettings;
 import dev.rotator.config.GateSettings.VersionSkewSettings;
 import dev.rotator.config.SelectorSettings.Match;
+import dev.rotator.core.engine.MaintenanceWindow;
 import dev.rotator.core.engine.RotationPolicy;
 import dev.rotator.health.apiserver.ApiServerLatencyCheck;
 import dev.rotator.health.etcd.EtcdQuorumCheck;
@@ -25,6 +26,7 @@ import java.math.BigDecimal;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
+import java.time.DayOfWeek;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -66,6 +68,7 @@ public final class ConfigLoader {
   // Bounds: generous for real clusters, tight enough that a typo (an extra zero, a unit mix-up) fails.
   static final int MAX_NODES = 10_000;
   static final int MAX_NODES_PER_RUN = 100_000;
+  static final int MAX_WINDOWS = 50;
   static final int MAX_PODS = 1_000_000;
   static final int MAX_CONSECUTIVE_PASSES = 100;
   static final Duration MS = Duration.ofMillis(1);
@@ -698,6 +701,11 @@ public final class ConfigLoader {
     boolean deleteEmptyDir = s.bool("deleteEmptyDirData", d.allowEmptyDirData());
     boolean taintOutdated = s.bool("taintOutdated", d.taintOutdated());
     int maxNodesPerRun = s.integer("maxNodesPerRun", 0, MAX_NODES_PER_RUN, d.maxNodesPerRun());
+    List<MaintenanceWindow> windows = new ArrayList<>();
+    for (Section w : s.sections("maintenanceWindows", MAX_WINDOWS)) {
+      windows.add(maintenanceWindow(w));
+    }
+    Duration soak = s.duration("soak", Duration.ZERO, MAX_SOAK, d.soak());
     s.finish();
     try {
       return new RotationPolicy(
@@ -713,11 +721,57 @@ public final class ConfigLoader {
           allowUnmanaged,
           deleteEmptyDir,
           taintOutdated,
-          maxNodesPerRun);
+          maxNodesPerRun,
+          windows,
+          soak);
     } catch (IllegalArgumentException e) {
       // The policy's own rules (e.g. maxUnavailable and maxSurge both 0) span several keys.
       throw new ConfigException("policy", Section.sentence(String.valueOf(e.getMessage())));
     }
+  }
+
+  private static MaintenanceWindow maintenanceWindow(Section w) {
+    List<String> days =
+        w.strings("days", DayOfWeek.values().length, true, ConfigLoader::day, null)
+            .orElseThrow(() -> new ConfigException(w.keyPath("days"), "required: the days the window opens on, e.g. [mon, tue]"));
+    if (days.isEmpty()) {
+      throw new ConfigException(w.keyPath("days"), "name at least one day (mon, tue, wed, thu, fri, sat, sun)");
+    }
+    String start = w.required("start", v -> time("start", v), "the time the window opens, HH:MM (24-hour)");
+    String end =
+        w.required("end", v -> time("end", v), "the time the window closes, HH:MM (24-hour; before start: the next day)");
+    String zone =
+        w.required(
+            "timeZone",
+            ConfigLoader::timeZone,
+            "the IANA time zone of start and end, e.g. Europe/Berlin or UTC");
+    w.finish();
+    return w.build(() -> MaintenanceWindow.of(days, start, end, zone));
+  }
+
+  private static String timeZone(String v) {
+    String problem = Section.rejection("timeZone", () -> MaintenanceWindow.of(List.of("mon"), "00:00", "00:00", v));
+    if (problem == null) {
+      return null;
+    }
+    return Suggest.closest(v, java.time.ZoneId.getAvailableZoneIds())
+        .map(z -> problem.replaceFirst("\\.?$", "") + " (did you mean '" + z + "'?)")
+        .orElse(problem);
+  }
+
+  private static String day(String v) {
+    try {
+      MaintenanceWindow.day(v);
+      return null;
+    } catch (IllegalArgumentException e) {
+      return "expected a day: mon, tue, wed, thu, fri, sat or sun; got '" + Section.printable(v) + "'";
+    }
+  }
+
+  private static String time(String key, String v) {
+    return Section.rejection(
+        key,
+        () -> MaintenanceWindow.of(List.of("mon"), key.equals("start") ? v : "00:00", key.equals("end") ? v : "00:00", "UTC"));
   }
 
   private static GateSettings gates(Section s) {

@@ -190,7 +190,9 @@ final class Schema {
               leaf("allowUnmanagedPods"),
               leaf("deleteEmptyDirData"),
               leaf("taintOutdated"),
-              leaf("maxNodesPerRun")),
+              leaf("maxNodesPerRun"),
+              list("maintenanceWindows", leaf("days"), leaf("start"), leaf("end"), leaf("timeZone")),
+              leaf("soak")),
           section(
               "gates",
               leaf("consecutivePasses"),

@@ -16,6 +16,7 @@ import dev.rotator.config.GateSettings.PrometheusGateSettings;
 import dev.rotator.config.GateSettings.QuotaSettings;
 import dev.rotator.config.GateSettings.VersionSkewSettings;
 import dev.rotator.config.SelectorSettings.Match;
+import dev.rotator.core.engine.MaintenanceWindow;
 import dev.rotator.core.engine.RotationPolicy;
 import dev.rotator.health.apiserver.ApiServerLatencyCheck;
 import dev.rotator.health.http.HttpCheck;
@@ -230,7 +231,9 @@ class DocsTest {
                 false,
                 false,
                 true,
-                0),
+                0,
+                List.of(MaintenanceWindow.of(List.of("mon", "tue", "wed", "thu"), "22:00", "04:00", "Europe/Berlin")),
+                Duration.ofMinutes(10)),
             exampleGates(),
             new AlertSettings(new AlertSettings.Log(true)));
     assertEquals(expected, ConfigLoader.parse(example, "examples/rotator.yaml"));
@@ -447,6 +450,10 @@ class DocsTest {
   /** A valid value for each required key of a list element, to build elements around. */
   private static final Map<String, String> REQUIRED_SAMPLES =
       Map.of(
+          "policy.maintenanceWindows[].days", "[mon]",
+          "policy.maintenanceWindows[].start", "'22:00'",
+          "policy.maintenanceWindows[].end", "'04:00'",
+          "policy.maintenanceWindows[].timeZone", "UTC",
           "gates.http[].name", "sample",
           "gates.http[].url", "http://127.0.0.1:8080/healthz",
           "gates.prometheus.rules[].name", "sample",

@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * The rotation engine. One run:
  *
  * <ol>
- *   <li>Read the persisted mode; if FREEZE, do nothing and return FROZEN.
+ *   <li>Read the persisted mode; if FREEZE, do nothing and return FROZEN. Outside every maintenance window
+ *       ({@code policy.maintenanceWindows}), do nothing and return OUTSIDE_WINDOW with the next opening.
  *   <li>Select the outdated nodes (the {@link OutdatedSelector}; skip-annotated nodes and nodes the cloud
  *       provider does not manage are left alone) and order them (NotReady first, then the policy's order).
  *   <li>Gate, then surge: raise each node group's desired capacity by {@code maxSurge} (within quota headroom),
@@ -36,7 +37,12 @@ import org.slf4j.LoggerFactory;
  *   <li>Every {@code pollInterval}, until every node is DONE: re-read the mode (a human freeze stops the run
  *       here), advance every in-flight node one step, and start new nodes while capacity allows. Each node goes
  *       {@code PENDING → CORDONED (draining) → DRAINED → DELETED → TERMINATED → DONE}; cordon, every eviction,
- *       node delete and instance terminate are disruptive steps and wait for the gate.
+ *       node delete and instance terminate are disruptive steps and wait for the gate. A new node starts only
+ *       while the budget ({@code maxNodesPerRun}, {@code --once}) lasts, the maintenance window is open and
+ *       {@code soak} has passed since the last node was DONE.
+ *   <li>When the window closes mid-run, no node starts any more: the nodes in flight are finished (drained,
+ *       deleted, terminated, replaced; the surge given back by their terminations), and the run ends COMPLETED
+ *       with the rest left PENDING for the next window.
  * </ol>
  *
  * <p>What it never does:
@@ -45,6 +51,8 @@ import org.slf4j.LoggerFactory;
  *   <li>never deletes a pod: pods leave only through the Eviction API, which enforces PodDisruptionBudgets; a
  *       refused eviction (429) is retried with jittered backoff until the drain timeout, then the engine
  *       freezes with DRAIN_TIMEOUT naming the pods and PDBs: a node is never forced;
+ *   <li>never starts a node outside the maintenance window, nor within {@code soak} of the last DONE; never
+ *       abandons a node in flight because the window closed;
  *   <li>never starts a node while that would leave fewer Ready schedulable nodes than at the start minus {@code
  *       maxUnavailable}, nor more than {@code maxUnavailable + maxSurge} nodes in flight;
  *   <li>never deletes a Node that still runs pods needing eviction, never terminates an instance before its
@@ -153,6 +161,10 @@ public final class RotationEngine {
     /** Gate decision for the current round, evaluated lazily before its first disruptive step. */
     private GateDecision roundGate;
     private Map<String, NodeInfo> current = Map.of();
+    /** The maintenance window closed during this run: start nothing more, finish what is in flight. */
+    private boolean windowClosed;
+    /** When the most recent node of this run became DONE (for {@code soak}); null before the first. */
+    private Instant lastDone;
 
     Run(RunOptions options) {
       this.options = options;
@@ -181,6 +193,13 @@ public final class RotationEngine {
             "rotator is frozen (" + mode.reason() + " by " + mode.by() + " at " + mode.at() + "): " + mode.message()
                 + "; run 'rotator resume' after checking the runbook",
             mode.evidence());
+      }
+      Instant opened = ports.clock().now();
+      if (!MaintenanceWindow.allows(policy.maintenanceWindows(), opened)) {
+        // Checked before anything is read or changed: outside the window a run (the CronJob's) touches nothing.
+        String msg = MaintenanceWindow.outsideMessage(policy.maintenanceWindows(), opened);
+        info("", msg);
+        return result(RunResult.Outcome.OUTSIDE_WINDOW, null, msg, List.of());
       }
       List<NodeInfo> nodes = ports.cluster().nodes();
       NodeSelection.Result sel;
@@ -383,6 +402,7 @@ public final class RotationEngine {
           ports.clock().sleep(policy.pollInterval());
           continue;
         }
+        checkWindow();
         protectNewNodes();
         for (NodeTrack t : tracks.values()) {
           if (t.state.inFlight()) {
@@ -404,7 +424,7 @@ public final class RotationEngine {
         for (EngineListener l : listeners) {
           l.onRound(snapshot);
         }
-        if (tracks.values().stream().allMatch(t -> t.state.terminal() || (budgetUsed() && t.state == NodeState.PENDING))) {
+        if (tracks.values().stream().allMatch(t -> t.state.terminal() || (noMoreStarts() && t.state == NodeState.PENDING))) {
           return;
         }
         ports.clock().sleep(policy.pollInterval());
@@ -502,6 +522,20 @@ public final class RotationEngine {
       }
     }
 
+    /** Once the window has closed it stays closed for this run: a run never restarts in a later window. */
+    private void checkWindow() {
+      if (!windowClosed && !MaintenanceWindow.allows(policy.maintenanceWindows(), ports.clock().now())) {
+        windowClosed = true;
+        long inFlight = tracks.values().stream().filter(t -> t.state.inFlight()).count();
+        info("", "the maintenance window closed: starting no new node; finishing " + inFlight + " node(s) in flight");
+      }
+    }
+
+    /** No node will start any more in this run: budget used or window closed. */
+    private boolean noMoreStarts() {
+      return windowClosed || budgetUsed();
+    }
+
     private boolean budgetUsed() {
       int limit = policy.maxNodesPerRun() > 0 ? policy.maxNodesPerRun() : Integer.MAX_VALUE;
       if (options.once()) {
@@ -515,11 +549,16 @@ public final class RotationEngine {
         if (t.state != NodeState.PENDING) {
           continue;
         }
-        if (budgetUsed()) {
+        if (noMoreStarts()) {
           return;
         }
         long inFlight = tracks.values().stream().filter(x -> x.state.inFlight()).count();
         if (inFlight >= policy.maxInFlight()) {
+          return;
+        }
+        if (lastDone != null && ports.clock().now().isBefore(lastDone.plus(policy.soak()))) {
+          setDetail(t, "soaking: next node starts at " + lastDone.plus(policy.soak()) + " (soak "
+              + seconds(policy.soak()) + " after the last node done)");
           return;
         }
         NodeInfo live = current.get(t.node);
@@ -733,7 +772,7 @@ public final class RotationEngine {
       int outstanding = surgeOutstanding.getOrDefault(group, 0);
       long notYetTerminated = tracks.values().stream()
           .filter(x -> x.instance.groupId().equals(group))
-          .filter(x -> x.state == NodeState.PENDING && !budgetUsed()
+          .filter(x -> x.state == NodeState.PENDING && !noMoreStarts()
               || x.state.inFlight() && x.state != NodeState.TERMINATED)
           .count();
       // The last `surge` nodes of a group give the surge back: terminate them with desired-1, so the group
@@ -777,6 +816,7 @@ public final class RotationEngine {
           .count();
       if (ready >= expected) {
         transition(t, NodeState.DONE, "replaced (" + ready + " new Ready node(s) in " + group + ")");
+        lastDone = t.since;
         ports.notifier().notify(event(RotationEvent.Type.NODE_DONE, t.node, null, "node rotated", List.of()));
         return;
       }
@@ -914,7 +954,7 @@ public final class RotationEngine {
       long failed = tracks.values().stream().filter(t -> t.state == NodeState.FAILED).count();
       long left = tracks.values().stream().filter(t -> t.state == NodeState.PENDING).count();
       return done + " node(s) rotated" + (failed > 0 ? ", " + failed + " failed" : "")
-          + (left > 0 ? ", " + left + " left for the next run" : "") + " in "
+          + (left > 0 ? ", " + left + " left for the next " + (windowClosed ? "window" : "run") : "") + " in "
           + seconds(Duration.between(started, ports.clock().now()));
     }
 

@@ -1,6 +1,7 @@
 package dev.rotator.core.engine;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -22,6 +23,10 @@ import java.util.Objects;
  * @param taintOutdated taint every outdated node {@code PreferNoSchedule} at the start, so evicted pods
  *     land on new nodes and move only once
  * @param maxNodesPerRun stop starting nodes after this many in one run (0 = no limit)
+ * @param maintenanceWindows when nodes may start; empty = always. Outside every window a run does nothing; when
+ *     the window closes during a run, nodes in flight are finished and no new node starts
+ * @param soak after a node is DONE, no new node starts until this much time has passed since the most recent
+ *     DONE (nodes already in flight go on); zero = no soak
  */
 public record RotationPolicy(
     Order order,
@@ -36,7 +41,9 @@ public record RotationPolicy(
     boolean allowUnmanagedPods,
     boolean allowEmptyDirData,
     boolean taintOutdated,
-    int maxNodesPerRun) {
+    int maxNodesPerRun,
+    List<MaintenanceWindow> maintenanceWindows,
+    Duration soak) {
 
   /** Node order. */
   public enum Order {
@@ -71,6 +78,30 @@ public record RotationPolicy(
     if (evictionBackoffMax.compareTo(evictionBackoffInitial) < 0) {
       throw new IllegalArgumentException("evictionBackoffMax must be >= evictionBackoffInitial");
     }
+    maintenanceWindows = List.copyOf(Objects.requireNonNull(maintenanceWindows, "maintenanceWindows"));
+    if (soak == null || soak.isNegative()) {
+      throw new IllegalArgumentException("soak must be a duration >= 0, got " + soak);
+    }
+  }
+
+  /** A policy without maintenance windows (always allowed) and without soak. */
+  public RotationPolicy(
+      Order order,
+      boolean notReadyFirst,
+      int maxUnavailable,
+      int maxSurge,
+      Duration drainTimeout,
+      Duration evictionBackoffInitial,
+      Duration evictionBackoffMax,
+      Duration replacementTimeout,
+      Duration pollInterval,
+      boolean allowUnmanagedPods,
+      boolean allowEmptyDirData,
+      boolean taintOutdated,
+      int maxNodesPerRun) {
+    this(order, notReadyFirst, maxUnavailable, maxSurge, drainTimeout, evictionBackoffInitial, evictionBackoffMax,
+        replacementTimeout, pollInterval, allowUnmanagedPods, allowEmptyDirData, taintOutdated, maxNodesPerRun,
+        List.of(), Duration.ZERO);
   }
 
   /** The defaults documented in docs/configuration.md. */
@@ -88,7 +119,9 @@ public record RotationPolicy(
         false,
         false,
         true,
-        0);
+        0,
+        List.of(),
+        Duration.ZERO);
   }
 
   /** How many nodes may be in flight at once. */
@@ -111,30 +144,42 @@ public record RotationPolicy(
   public RotationPolicy withMaxUnavailable(int v) {
     return new RotationPolicy(order, notReadyFirst, v, maxSurge, drainTimeout, evictionBackoffInitial,
         evictionBackoffMax, replacementTimeout, pollInterval, allowUnmanagedPods, allowEmptyDirData,
-        taintOutdated, maxNodesPerRun);
+        taintOutdated, maxNodesPerRun, maintenanceWindows, soak);
   }
 
   public RotationPolicy withMaxSurge(int v) {
     return new RotationPolicy(order, notReadyFirst, maxUnavailable, v, drainTimeout, evictionBackoffInitial,
         evictionBackoffMax, replacementTimeout, pollInterval, allowUnmanagedPods, allowEmptyDirData,
-        taintOutdated, maxNodesPerRun);
+        taintOutdated, maxNodesPerRun, maintenanceWindows, soak);
   }
 
   public RotationPolicy withDrainTimeout(Duration v) {
     return new RotationPolicy(order, notReadyFirst, maxUnavailable, maxSurge, v, evictionBackoffInitial,
         evictionBackoffMax, replacementTimeout, pollInterval, allowUnmanagedPods, allowEmptyDirData,
-        taintOutdated, maxNodesPerRun);
+        taintOutdated, maxNodesPerRun, maintenanceWindows, soak);
   }
 
   public RotationPolicy withMaxNodesPerRun(int v) {
     return new RotationPolicy(order, notReadyFirst, maxUnavailable, maxSurge, drainTimeout,
         evictionBackoffInitial, evictionBackoffMax, replacementTimeout, pollInterval, allowUnmanagedPods,
-        allowEmptyDirData, taintOutdated, v);
+        allowEmptyDirData, taintOutdated, v, maintenanceWindows, soak);
   }
 
   public RotationPolicy withPodRules(boolean allowUnmanaged, boolean allowEmptyDir) {
     return new RotationPolicy(order, notReadyFirst, maxUnavailable, maxSurge, drainTimeout,
         evictionBackoffInitial, evictionBackoffMax, replacementTimeout, pollInterval, allowUnmanaged,
-        allowEmptyDir, taintOutdated, maxNodesPerRun);
+        allowEmptyDir, taintOutdated, maxNodesPerRun, maintenanceWindows, soak);
+  }
+
+  public RotationPolicy withMaintenanceWindows(List<MaintenanceWindow> v) {
+    return new RotationPolicy(order, notReadyFirst, maxUnavailable, maxSurge, drainTimeout,
+        evictionBackoffInitial, evictionBackoffMax, replacementTimeout, pollInterval, allowUnmanagedPods,
+        allowEmptyDirData, taintOutdated, maxNodesPerRun, v, soak);
+  }
+
+  public RotationPolicy withSoak(Duration v) {
+    return new RotationPolicy(order, notReadyFirst, maxUnavailable, maxSurge, drainTimeout,
+        evictionBackoffInitial, evictionBackoffMax, replacementTimeout, pollInterval, allowUnmanagedPods,
+        allowEmptyDirData, taintOutdated, maxNodesPerRun, maintenanceWindows, v);
   }
 }

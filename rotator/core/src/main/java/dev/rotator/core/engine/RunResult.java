@@ -27,6 +27,8 @@ public record RunResult(
     COMPLETED(0),
     /** No outdated node. Exit 0. */
     NOTHING_TO_DO(0),
+    /** Started outside every maintenance window: nothing was touched; the message says when the next opens. Exit 0. */
+    OUTSIDE_WINDOW(0),
     /** Stopped by a gate or already frozen. Exit 3. */
     FROZEN(3),
     /** Interrupted (SIGTERM); in-flight nodes left in a safe state. Exit 1. */
