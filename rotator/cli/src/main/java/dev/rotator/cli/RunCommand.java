@@ -59,6 +59,15 @@ final class RunCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    ShutdownGuard guard = ShutdownGuard.install();
+    try {
+      return rotate();
+    } finally {
+      guard.done();
+    }
+  }
+
+  private Integer rotate() throws Exception {
     try (Session s = Session.open(global)) {
       if (maxNodes != null && s.nativeUpgrade()) {
         throw new UsageException("--max-nodes does not apply to provider.gke.strategy native: GKE picks the nodes"

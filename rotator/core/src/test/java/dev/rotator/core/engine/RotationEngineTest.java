@@ -546,4 +546,22 @@ class RotationEngineTest {
     assertEquals(RunResult.Outcome.FROZEN, r.outcome());
     assertEquals("ETCD_QUORUM", w.store.mode().reason(), "persisted on the third attempt");
   }
+
+  @Test
+  @DisplayName("an interrupt (SIGTERM) ends the run safely: nodes left as they are, groups ended, progress saved")
+  void interruptedRunEndsSafely() throws Exception {
+    TestWorld w = new TestWorld().nodes(3).deployment("a", "x", 3, "1", null);
+    w.clock.onAdvance(now -> {
+      if (w.cluster.calls().stream().anyMatch(c -> c.startsWith("cordon"))) {
+        Thread.currentThread().interrupt(); // the next sleep sees it, as after a shutdown hook's interrupt
+      }
+    });
+    RunResult r = w.engine(TestWorld.policy(1, 1), Gate.open()).run(opts());
+    boolean interruptFlag = Thread.interrupted(); // clear it for the other tests
+    assertEquals(RunResult.Outcome.INTERRUPTED, r.outcome(), r.message());
+    assertTrue(interruptFlag, "the interrupt status is kept for the caller");
+    assertEquals("end group-1", w.cloudCalls.get(w.cloudCalls.size() - 1), "the group's rotation is ended");
+    assertEquals("ENDED", w.store.progress().orElseThrow().outcome(), "progress saved as ended, not left RUNNING");
+    assertTrue(w.cloudCalls.stream().noneMatch(c -> c.startsWith("terminate")), "no step after the interrupt");
+  }
 }
