@@ -202,6 +202,16 @@ public final class RotationEngine {
         return result(RunResult.Outcome.OUTSIDE_WINDOW, null, msg, List.of());
       }
       List<NodeInfo> nodes = ports.cluster().nodes();
+      if (!options.dryRun()) {
+        try {
+          terminateOrphans(nodes);
+        } catch (FreezeSignal f) {
+          return freeze(f);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return result(RunResult.Outcome.INTERRUPTED, null, "interrupted before the first node", List.of());
+        }
+      }
       NodeSelection.Result sel;
       try {
         sel = NodeSelection.select(nodes, selector, ports.cloud(), policy);
@@ -293,6 +303,59 @@ public final class RotationEngine {
           LOG.error("run={} could not end group {} left by run {}: {}", options.runId(), group, previous.runId(),
               e.toString());
         }
+      }
+    }
+
+    /**
+     * A previous run that deleted a Node but stopped before terminating its instance (a crash, a freeze on a
+     * cloud error) left an instance running with no Node: the selection, which starts from the Nodes, would
+     * never see it again. Terminate those instances first (the group replaces them), behind the gate like
+     * every disruptive step.
+     */
+    private void terminateOrphans(List<NodeInfo> nodes) throws FreezeSignal, InterruptedException {
+      RotationProgress previous;
+      try {
+        previous = ports.store().progress().orElse(null);
+      } catch (RuntimeException e) {
+        info("", "could not read the previous run's progress: " + e.getMessage());
+        return;
+      }
+      if (previous == null) {
+        return;
+      }
+      Set<String> present = new HashSet<>();
+      nodes.forEach(n -> present.add(n.name()));
+      List<NodeProgress> orphans = previous.nodes().stream()
+          .filter(n -> n.state() == NodeState.DELETED && !present.contains(n.node()))
+          .filter(n -> !n.instanceId().isEmpty() && !n.group().isEmpty())
+          .toList();
+      if (orphans.isEmpty()) {
+        return;
+      }
+      awaitGate("terminate " + orphans.size() + " instance(s) whose Node run " + previous.runId() + " deleted");
+      for (NodeProgress o : orphans) {
+        try {
+          ports.cloud().terminate(new dev.rotator.provider.InstanceRef(o.instanceId(), o.group(), o.zone()), false);
+          info(o.node(), "terminated instance " + o.instanceId() + " whose Node run " + previous.runId()
+              + " had deleted");
+        } catch (CloudException e) {
+          throw cloudFreeze("terminate instance " + o.instanceId() + " left by run " + previous.runId(), e);
+        }
+      }
+      // Record it, so that a run with nothing else to do does not find the same orphans again.
+      Instant now = ports.clock().now();
+      List<NodeProgress> updated = previous.nodes().stream()
+          .map(n -> orphans.contains(n)
+              ? new NodeProgress(n.node(), n.group(), n.instanceId(), n.zone(), NodeState.TERMINATED, now,
+                  "instance terminated by run " + options.runId())
+              : n)
+          .toList();
+      try {
+        ports.store().saveProgress(new RotationProgress(previous.runId(), previous.startedAt(), now,
+            previous.outcome(), previous.originalDesired(), updated));
+      } catch (RuntimeException e) {
+        // Terminating again next time is harmless (already gone = success); say why it may happen.
+        LOG.warn("run={} could not record the orphan terminations: {}", options.runId(), e.toString());
       }
     }
 

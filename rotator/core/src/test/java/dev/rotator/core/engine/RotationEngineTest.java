@@ -564,4 +564,19 @@ class RotationEngineTest {
     assertEquals("ENDED", w.store.progress().orElseThrow().outcome(), "progress saved as ended, not left RUNNING");
     assertTrue(w.cloudCalls.stream().noneMatch(c -> c.startsWith("terminate")), "no step after the interrupt");
   }
+
+  @Test
+  @DisplayName("an instance whose Node a previous run deleted but never terminated is terminated by the next run")
+  void orphanInstanceTerminated() throws Exception {
+    TestWorld w = new TestWorld().nodes(2);
+    w.instances.add("old-9"); // the instance lives on; its Node is gone
+    w.store.saveProgress(new RotationProgress("frozen-run", Instant.EPOCH, Instant.EPOCH, "ENDED", Map.of(),
+        List.of(new NodeProgress("old-9", "group-1", "old-9", "zone-a", NodeState.DELETED, Instant.EPOCH, ""))));
+    RunResult r = w.engine(TestWorld.policy(1, 0), Gate.open()).run(opts());
+    assertEquals(RunResult.Outcome.COMPLETED, r.outcome(), r.message());
+    assertEquals("terminate old-9", w.cloudCalls.get(0), w.cloudCalls.toString());
+    assertEquals(1, w.cloudCalls.stream().filter(c -> c.equals("terminate old-9")).count(), "once");
+    w.engine(TestWorld.policy(1, 0), Gate.open()).run(opts());
+    assertEquals(1, w.cloudCalls.stream().filter(c -> c.equals("terminate old-9")).count(), "not again next run");
+  }
 }
