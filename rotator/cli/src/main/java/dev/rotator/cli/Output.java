@@ -78,14 +78,17 @@ final class Output {
     }
   }
 
-  static void status(PrintWriter out, ModeState mode, Optional<RotationProgress> progress, boolean json) {
+  static void status(PrintWriter out, ModeState mode, Optional<RotationProgress> progress, String window,
+      boolean json) {
     if (json) {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("mode", mode);
+      m.put("maintenanceWindow", window);
       m.put("lastRun", progress.orElse(null));
       out.println(json(m));
       return;
     }
+    out.println("maintenance window: " + window);
     out.println("mode: " + mode.mode() + (mode.frozen() ? " (" + mode.reason() + ")" : ""));
     if (!mode.by().isEmpty()) {
       out.println("set by: " + mode.by() + " at " + mode.at());

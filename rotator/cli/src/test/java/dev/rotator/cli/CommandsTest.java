@@ -39,6 +39,7 @@ class CommandsTest {
     Cli.Result s = Cli.run("status", "--kubeconfig", kubeconfig.toString());
     assertEquals(ExitCodes.FROZEN, s.exit(), s.out() + s.err());
     assertTrue(s.out().contains("FREEZE") && s.out().contains("incident 42"), s.out());
+    assertTrue(s.out().contains("maintenance window: none configured"), s.out());
     Cli.Result j = Cli.run("status", "-o", "json", "--kubeconfig", kubeconfig.toString());
     assertTrue(j.out().contains("\"mode\" : \"FREEZE\""), j.out());
     Cli.Result r = Cli.run("resume", "--kubeconfig", kubeconfig.toString());
