@@ -309,7 +309,8 @@ public final class RotationEngine {
     /**
      * A previous run that deleted a Node but stopped before terminating its instance (a crash, a freeze on a
      * cloud error) left an instance running with no Node: the selection, which starts from the Nodes, would
-     * never see it again. Terminate those instances first (the group replaces them), behind the gate like
+     * never see it again. Its saved state may still say CORDONED or DRAINED (the run died between the delete and
+     * saving DELETED). Terminate those instances first (the group replaces them), behind the gate like
      * every disruptive step.
      */
     private void terminateOrphans(List<NodeInfo> nodes) throws FreezeSignal, InterruptedException {
@@ -326,7 +327,10 @@ public final class RotationEngine {
       Set<String> present = new HashSet<>();
       nodes.forEach(n -> present.add(n.name()));
       List<NodeProgress> orphans = previous.nodes().stream()
-          .filter(n -> n.state() == NodeState.DELETED && !present.contains(n.node()))
+          // CORDONED and DRAINED too: a run can die after deleting the Node and before saving DELETED, and a
+          // cordoned Node someone else deleted is treated the same way during a run (drain()).
+          .filter(n -> (n.state() == NodeState.CORDONED || n.state() == NodeState.DRAINED
+              || n.state() == NodeState.DELETED) && !present.contains(n.node()))
           .filter(n -> !n.instanceId().isEmpty() && !n.group().isEmpty())
           .toList();
       if (orphans.isEmpty()) {

@@ -576,6 +576,12 @@ class RotationEngineTest {
     assertEquals(RunResult.Outcome.COMPLETED, r.outcome(), r.message());
     assertEquals("terminate old-9", w.cloudCalls.get(0), w.cloudCalls.toString());
     assertEquals(1, w.cloudCalls.stream().filter(c -> c.equals("terminate old-9")).count(), "once");
+    TestWorld w2 = new TestWorld().nodes(2);
+    w2.instances.add("old-8"); // the run died after deleting the Node, before saving DELETED
+    w2.store.saveProgress(new RotationProgress("dead-run", Instant.EPOCH, Instant.EPOCH, "RUNNING", Map.of(),
+        List.of(new NodeProgress("old-8", "group-1", "old-8", "zone-a", NodeState.DRAINED, Instant.EPOCH, ""))));
+    w2.engine(TestWorld.policy(1, 0), Gate.open()).run(opts());
+    assertTrue(w2.cloudCalls.contains("terminate old-8"), w2.cloudCalls.toString());
     w.engine(TestWorld.policy(1, 0), Gate.open()).run(opts());
     assertEquals(1, w.cloudCalls.stream().filter(c -> c.equals("terminate old-9")).count(), "not again next run");
   }
