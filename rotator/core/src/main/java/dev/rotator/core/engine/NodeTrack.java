@@ -21,7 +21,6 @@ final class NodeTrack {
   /** Earliest time the next attempt of a failed step (terminate, delete) may run. */
   Instant notBefore = Instant.MIN;
   int stepFailures;
-  boolean terminatedWithDecrement;
   /** New Ready nodes the group must have for this node to count as replaced (set at termination). */
   int replacementsOwed;
   /** Per pod: consecutive failed eviction attempts, next allowed attempt, and what blocked it. */

@@ -145,6 +145,8 @@ public final class RotationEngine {
     private final Map<String, Integer> originalDesired = new LinkedHashMap<>();
     /** Groups whose {@code beginRotation} ran; each gets {@code endRotation} however the run ends. */
     private final List<String> begunGroups = new ArrayList<>();
+    /** The previous run's persisted progress (see {@link #readPreviousProgress}). */
+    private RotationProgress previous;
     /** New nodes this run marked against autoscaler scale-down. */
     private final Set<String> marked = new java.util.LinkedHashSet<>();
     /** Per group: surge instances added and not yet given back by a decrementing terminate. */
@@ -186,6 +188,7 @@ public final class RotationEngine {
             RunResult.Outcome.FROZEN, ReasonCode.API_UNAVAILABLE,
             "cannot read the persisted mode, refusing to rotate: " + e.getMessage(), List.of());
       }
+      previous = readPreviousProgress();
       endCrashedRun();
       if (mode.frozen()) {
         return result(
@@ -283,13 +286,6 @@ public final class RotationEngine {
      * only gives a group back its normal behaviour.
      */
     private void endCrashedRun() {
-      RotationProgress previous;
-      try {
-        previous = ports.store().progress().orElse(null);
-      } catch (RuntimeException e) {
-        info("", "could not read the previous run's progress: " + e.getMessage());
-        return;
-      }
       if (previous == null || !"RUNNING".equals(previous.outcome())) {
         return;
       }
@@ -314,13 +310,6 @@ public final class RotationEngine {
      * every disruptive step.
      */
     private void terminateOrphans(List<NodeInfo> nodes) throws FreezeSignal, InterruptedException {
-      RotationProgress previous;
-      try {
-        previous = ports.store().progress().orElse(null);
-      } catch (RuntimeException e) {
-        info("", "could not read the previous run's progress: " + e.getMessage());
-        return;
-      }
       if (previous == null) {
         return;
       }
@@ -378,7 +367,7 @@ public final class RotationEngine {
           throw cloudFreeze("preparing group " + group, e);
         }
       }
-      Map<String, Integer> previousOriginal = previousOriginalDesired();
+      Map<String, Integer> previousOriginal = previous == null ? Map.of() : previous.originalDesired();
       for (var e : perGroup.entrySet()) {
         int wanted = Math.min(policy.maxSurge(), e.getValue());
         int already = adoptPreviousSurge(e.getKey(), previousOriginal.get(e.getKey()));
@@ -401,13 +390,16 @@ public final class RotationEngine {
       }
     }
 
-    /** The original group sizes a previous run recorded, if it surged and did not give the surge back. */
-    private Map<String, Integer> previousOriginalDesired() {
+    /**
+     * The previous run's record, read once at the start (crash leftovers, orphaned instances and a surge left in
+     * place all come from it); null when there is none or it cannot be read.
+     */
+    private RotationProgress readPreviousProgress() {
       try {
-        return ports.store().progress().map(RotationProgress::originalDesired).orElse(Map.of());
+        return ports.store().progress().orElse(null);
       } catch (RuntimeException e) {
         info("", "could not read the previous run's progress: " + e.getMessage());
-        return Map.of();
+        return null;
       }
     }
 
@@ -860,7 +852,6 @@ public final class RotationEngine {
         throw cloudFreeze("terminate " + t.instance.instanceId(), e);
       }
       t.stepFailures = 0;
-      t.terminatedWithDecrement = decrement;
       if (decrement) {
         surgeOutstanding.put(group, outstanding - 1);
       } else {
