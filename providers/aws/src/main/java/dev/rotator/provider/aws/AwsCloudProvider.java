@@ -80,7 +80,7 @@ import software.amazon.awssdk.services.autoscaling.model.TagDescription;
  *
  * <p>Thread-safe: the engine thread and the quota gate's worker may call it concurrently.
  */
-public final class AwsCloudProvider implements CloudProvider, AutoCloseable {
+public final class AwsCloudProvider implements CloudProvider, dev.rotator.provider.NodePoolProvider, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(AwsCloudProvider.class);
 
   /** Group tag holding the MaxSize a group had before rotator raised it for a surge. */
@@ -548,6 +548,164 @@ public final class AwsCloudProvider implements CloudProvider, AutoCloseable {
     }
     int sizeRoom = Math.max(0, g.maxSize() - g.desiredCapacity());
     return quotaRoom.isPresent() ? Math.min(sizeRoom, quotaRoom.getAsInt()) : sizeRoom;
+  }
+
+  // ------------------------------------------------------------------------------------------ whole pools
+
+  /** cluster-autoscaler's node-template tags: the labels and taints of a group's nodes. */
+  static final String LABEL_TAG = "k8s.io/cluster-autoscaler/node-template/label/";
+  static final String TAINT_TAG = "k8s.io/cluster-autoscaler/node-template/taint/";
+
+  /** An Auto Scaling group as a pool, or empty when there is no such group (managed or not). */
+  @Override
+  public Optional<dev.rotator.provider.NodePool> pool(String name) {
+    return describeGroups(List.of(name)).stream()
+        .filter(g -> name.equals(g.autoScalingGroupName()))
+        .findFirst()
+        .map(AwsCloudProvider::describePool);
+  }
+
+  private static dev.rotator.provider.NodePool describePool(AutoScalingGroup g) {
+    Map<String, String> labels = new LinkedHashMap<>();
+    List<dev.rotator.provider.PoolTaint> taints = new ArrayList<>();
+    tags(g).forEach((k, v) -> {
+      if (k.startsWith(LABEL_TAG)) {
+        labels.put(k.substring(LABEL_TAG.length()), v);
+      } else if (k.startsWith(TAINT_TAG)) {
+        int colon = v.lastIndexOf(':');
+        taints.add(new dev.rotator.provider.PoolTaint(k.substring(TAINT_TAG.length()),
+            colon < 0 ? v : v.substring(0, colon), colon < 0 ? "NoSchedule" : v.substring(colon + 1)));
+      }
+    });
+    LaunchTemplateSpecification lt = LaunchTargets.templateOf(g);
+    String type = g.instances().stream().map(Instance::instanceType).filter(Objects::nonNull).findFirst().orElse("");
+    return new dev.rotator.provider.NodePool(g.autoScalingGroupName(), "", "",
+        lt == null ? "" : (lt.launchTemplateId() != null ? lt.launchTemplateId() : lt.launchTemplateName()),
+        lt == null ? "" : lt.version(), type, labels, taints, g.desiredCapacity(), g.minSize(), g.maxSize(),
+        g.availabilityZones());
+  }
+
+  /**
+   * CreateAutoScalingGroup on the old group's launch template at {@code pool.launchTemplateVersion()}, in the
+   * old group's subnets (or zones), with its tags (node-template labels and taints included; {@code aws:}
+   * and rotator's own tags left out) and the new size. On AWS the template version decides the image and the
+   * instance type: a {@code machineType} change is refused (make a template version with it).
+   */
+  @Override
+  public void createPool(dev.rotator.provider.NodePool pool, dev.rotator.provider.NodePool from) {
+    String call = "CreateAutoScalingGroup";
+    if (pool(pool.name()).isPresent()) {
+      return;
+    }
+    AutoScalingGroup old = requireGroup(from.name(), call);
+    LaunchTemplateSpecification lt = old.launchTemplate();
+    if (lt == null) {
+      throw new CloudException(Kind.PERMANENT, call + " group " + pool.name() + ": group " + from.name()
+          + " uses " + (old.mixedInstancesPolicy() != null ? "a mixed instances policy" : "a launch configuration")
+          + "; the node-pool switch copies groups on a plain launch template only");
+    }
+    if (!from.machineType().isEmpty() && !pool.machineType().equals(from.machineType())) {
+      throw new CloudException(Kind.PERMANENT, call + " group " + pool.name() + ": on AWS the launch template"
+          + " version decides the instance type; set nodePool.changes.launchTemplateVersion to a version with "
+          + pool.machineType() + " instead of machineType");
+    }
+    String version = pool.launchTemplateVersion().isEmpty() ? lt.version() : pool.launchTemplateVersion();
+    List<Tag> copied = new ArrayList<>();
+    for (TagDescription t : old.tags()) {
+      if (t.key().startsWith("aws:") || t.key().equals(ORIGINAL_MAX_TAG) || t.key().equals(SUSPENDED_TAG)) {
+        continue;
+      }
+      copied.add(Tag.builder().key(t.key()).value(t.value()).propagateAtLaunch(t.propagateAtLaunch())
+          .resourceId(pool.name()).resourceType("auto-scaling-group").build());
+    }
+    try {
+      calls.run(call, "group " + pool.name(), () -> as.createAutoScalingGroup(b -> {
+        b.autoScalingGroupName(pool.name())
+            .launchTemplate(LaunchTemplateSpecification.builder().launchTemplateId(lt.launchTemplateId())
+                .launchTemplateName(lt.launchTemplateId() == null ? lt.launchTemplateName() : null)
+                .version(version).build())
+            .minSize(pool.min()).maxSize(pool.max()).desiredCapacity(pool.size())
+            .tags(copied);
+        if (old.vpcZoneIdentifier() != null && !old.vpcZoneIdentifier().isEmpty()) {
+          b.vpcZoneIdentifier(old.vpcZoneIdentifier());
+        } else {
+          b.availabilityZones(old.availabilityZones());
+        }
+      }));
+    } catch (CloudException e) {
+      // A create that reached AWS before a retry (AlreadyExists) or a crash left the group: the one we wanted.
+      if (pool(pool.name()).isPresent()) {
+        return;
+      }
+      throw e;
+    }
+    managedGroups(true);
+    LOG.info("created Auto Scaling group {} from {} (launch template {} version {})", pool.name(), from.name(),
+        lt.launchTemplateId(), version);
+  }
+
+  /**
+   * Scales the group to zero (min and desired), then, once no instance is left in it, DeleteAutoScalingGroup
+   * with ForceDelete false: AWS refuses to delete a group that still has instances, so nothing is terminated
+   * behind the switch's back. False while instances remain.
+   */
+  @Override
+  public boolean deletePool(String name) {
+    Optional<AutoScalingGroup> found = describeGroups(List.of(name)).stream()
+        .filter(g -> name.equals(g.autoScalingGroupName())).findFirst();
+    if (found.isEmpty()) {
+      return true;
+    }
+    AutoScalingGroup g = found.get();
+    requireManaged(name, "DeleteAutoScalingGroup");
+    if (g.minSize() > 0 || g.desiredCapacity() > 0) {
+      calls.run("UpdateAutoScalingGroup", "group " + name, () -> as.updateAutoScalingGroup(b -> b
+          .autoScalingGroupName(name).minSize(0).desiredCapacity(0)));
+      return false;
+    }
+    if (!g.instances().isEmpty()) {
+      return false;
+    }
+    try {
+      calls.run("DeleteAutoScalingGroup", "group " + name, () -> as.deleteAutoScalingGroup(b -> b
+          .autoScalingGroupName(name).forceDelete(false)));
+    } catch (CloudException e) {
+      if (describeGroups(List.of(name)).stream().noneMatch(x -> name.equals(x.autoScalingGroupName()))) {
+        return true;
+      }
+      if (e.getMessage() != null && (e.getMessage().contains("ResourceInUse") || e.getMessage().contains("ScalingActivityInProgress"))) {
+        return false;
+      }
+      throw e;
+    }
+    snapshots.remove(name);
+    return true;
+  }
+
+  @Override
+  public List<InstanceRef> poolInstances(String name) {
+    return describeGroups(List.of(name)).stream()
+        .filter(g -> name.equals(g.autoScalingGroupName()))
+        .flatMap(g -> g.instances().stream())
+        .filter(i -> !"Terminated".equals(i.lifecycleStateAsString()))
+        .map(i -> new InstanceRef(i.instanceId(), name, i.availabilityZone()))
+        .toList();
+  }
+
+  /**
+   * In instances: what the EC2 On-Demand vCPU quota still allows of the instance type the old group launches
+   * (the same room {@link #headroom} uses); unknown quota = no limit known.
+   */
+  @Override
+  public dev.rotator.provider.QuotaHeadroom quotaFor(
+      dev.rotator.provider.NodePool pool, dev.rotator.provider.NodePool from, int count) {
+    AutoScalingGroup old = requireGroup(from.name(), "DescribeAutoScalingGroups");
+    OptionalInt room = vcpuQuota.room(old);
+    return new dev.rotator.provider.QuotaHeadroom("instances", count,
+        room.isPresent() ? room.getAsInt() : Long.MAX_VALUE,
+        room.isPresent() ? "EC2 On-Demand vCPU quota " + settings.quotaCode() + " in " + regionText()
+            + ", counted in instances of " + from.name() + "'s type"
+            : "Service Quotas could not be read: quota unknown");
   }
 
   // ------------------------------------------------------------------------------------------ rotation scope

@@ -190,6 +190,7 @@ final class FakeAwsServer implements AutoCloseable {
   private final Deque<Fault> faults = new ArrayDeque<>();
   private final Set<String> denied = new java.util.HashSet<>();
   private final List<String> requests = new ArrayList<>();
+  private final List<Map<String, String>> createRequests = new ArrayList<>();
   private QuotasMode quotasMode = QuotasMode.AVAILABLE;
   private boolean holdTerminating;
   private final Map<String, Runnable> beforeAction = new HashMap<>();
@@ -355,6 +356,11 @@ final class FakeAwsServer implements AutoCloseable {
 
   synchronized void clearRequests() {
     requests.clear();
+  }
+
+  /** Whether a group of that name exists (DeleteAutoScalingGroup removes it). */
+  synchronized boolean hasGroup(String name) {
+    return groups.containsKey(name);
   }
 
   synchronized GroupView group(String name) {
@@ -667,8 +673,62 @@ final class FakeAwsServer implements AutoCloseable {
         }
         yield asOk(action, null);
       }
+      case "CreateAutoScalingGroup" -> {
+        known(p, "AutoScalingGroupName", "LaunchTemplate.", "MinSize", "MaxSize", "DesiredCapacity",
+            "AvailabilityZones.member.", "VPCZoneIdentifier", "Tags.member.");
+        String name = p.get("AutoScalingGroupName");
+        if (groups.containsKey(name)) {
+          yield asError(400, "AlreadyExists", "AutoScalingGroup by this name already exists - A group with the name "
+              + name + " already exists");
+        }
+        String ltId = p.get("LaunchTemplate.LaunchTemplateId");
+        if (ltId == null || !templates.containsKey(ltId)) {
+          yield asError(400, "ValidationError", "You must use a valid fully-formed launch template. The launch template"
+              + " " + ltId + " does not exist");
+        }
+        List<String> zones = list(p, "AvailabilityZones.member");
+        if (zones.isEmpty()) {
+          yield asError(400, "ValidationError", "At least one Availability Zone or VPC Subnet is required.");
+        }
+        int min = Integer.parseInt(p.get("MinSize"));
+        int max = Integer.parseInt(p.get("MaxSize"));
+        int desired = p.containsKey("DesiredCapacity") ? Integer.parseInt(p.get("DesiredCapacity")) : min;
+        Group g = new Group(name, min, desired, max, zones);
+        g.ltId = ltId;
+        g.ltVersion = p.getOrDefault("LaunchTemplate.Version", "$Default");
+        for (Map<String, String> t : structs(p, "Tags.member")) {
+          g.tags.put(t.get("Key"), t.getOrDefault("Value", ""));
+        }
+        groups.put(name, g);
+        createRequests.add(new LinkedHashMap<>(p));
+        yield asOk(action, null);
+      }
+      case "DeleteAutoScalingGroup" -> {
+        known(p, "AutoScalingGroupName", "ForceDelete");
+        Group g = groups.get(p.get("AutoScalingGroupName"));
+        if (g == null) {
+          yield asError(400, "ValidationError", "AutoScalingGroup name not found - " + p.get("AutoScalingGroupName"));
+        }
+        boolean force = Boolean.parseBoolean(p.get("ForceDelete"));
+        boolean occupied = instances.values().stream().anyMatch(i -> g.name.equals(i.group));
+        if (occupied && !force) {
+          yield asError(400, "ResourceInUse", "You cannot delete an AutoScalingGroup while there are instances or"
+              + " pending Spot instance request(s) still in the group.");
+        }
+        instances.values().stream().filter(i -> g.name.equals(i.group)).forEach(i -> {
+          i.lifecycle = "Terminating";
+          i.ec2State = "shutting-down";
+        });
+        groups.remove(g.name);
+        yield asOk(action, null);
+      }
       default -> asError(400, "InvalidAction", "the fake does not implement " + action);
     };
+  }
+
+  /** The parameters of every CreateAutoScalingGroup the fake accepted, in order. */
+  synchronized List<Map<String, String>> createRequests() {
+    return List.copyOf(createRequests);
   }
 
   private static boolean matches(Group g, List<Map<String, String>> filters) {

@@ -77,7 +77,7 @@ import org.slf4j.LoggerFactory;
  * <p>Every call is retried on RETRYABLE failures ({@link CloudRetry}); GAX's own retries are off.
  * Thread-safe; the caches (pool → MIG index, instance templates) live at most {@link GkeSettings#cacheTtl}.
  */
-public final class GkeCloudProvider implements CloudProvider, AutoCloseable {
+public final class GkeCloudProvider implements CloudProvider, dev.rotator.provider.NodePoolProvider, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(GkeCloudProvider.class);
   private static final Pattern PROVIDER_ID = Pattern.compile("^gce://([^/]+)/([^/]+)/([^/]+)$");
   private static final Set<NodePool.Status> STEADY =
@@ -460,6 +460,46 @@ public final class GkeCloudProvider implements CloudProvider, AutoCloseable {
       throw new CloudException(Kind.RETRYABLE, "node pool " + groupId + " is in a GKE blue-green update (phase "
           + p.getUpdateInfo().getBlueGreenInfo().getPhase() + "); not rotating it now");
     }
+  }
+
+  // ------------------------------------------------------------------------------------------ whole pools
+
+  /** Node-pool switch operations ({@link GkeNodePools}). */
+  private GkeNodePools wholePools() {
+    return new GkeNodePools(api);
+  }
+
+  @Override
+  public Optional<dev.rotator.provider.NodePool> pool(String name) {
+    return wholePools().pool(name);
+  }
+
+  @Override
+  public void createPool(dev.rotator.provider.NodePool pool, dev.rotator.provider.NodePool from) {
+    wholePools().createPool(pool, from);
+    synchronized (lock) {
+      poolsReadAt = Instant.MIN; // the new pool's nodes must map to it at once
+    }
+  }
+
+  @Override
+  public boolean deletePool(String name) {
+    boolean gone = wholePools().deletePool(name);
+    synchronized (lock) {
+      poolsReadAt = Instant.MIN;
+    }
+    return gone;
+  }
+
+  @Override
+  public List<InstanceRef> poolInstances(String name) {
+    return wholePools().poolInstances(name);
+  }
+
+  @Override
+  public dev.rotator.provider.QuotaHeadroom quotaFor(
+      dev.rotator.provider.NodePool pool, dev.rotator.provider.NodePool from, int count) {
+    return wholePools().quotaFor(pool, from, count);
   }
 
   /** Retry metrics of this provider's calls (for /metrics). */

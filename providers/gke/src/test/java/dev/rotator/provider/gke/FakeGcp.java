@@ -115,6 +115,9 @@ final class FakeGcp implements AutoCloseable {
     NodePool.UpgradeSettings upgradeSettings = NodePool.UpgradeSettings.getDefaultInstance();
     final List<Mig> groups = new ArrayList<>();
     NodePool.UpdateInfo.BlueGreenInfo.Phase phase;
+    /** Node labels and taints of the pool's config (CreateNodePool copies them from the request). */
+    Map<String, String> labels = new LinkedHashMap<>();
+    List<com.google.container.v1.NodeTaint> taints = new ArrayList<>();
     String upgradingFrom;
     boolean aborted;
     boolean soakCompleted;
@@ -126,7 +129,8 @@ final class FakeGcp implements AutoCloseable {
 
     NodePool proto() {
       NodePool.Builder b = NodePool.newBuilder().setName(name).setVersion(version).setStatus(status)
-          .setConfig(NodeConfig.newBuilder().setMachineType(machineType).setImageType(imageType).setSpot(spot))
+          .setConfig(NodeConfig.newBuilder().setMachineType(machineType).setImageType(imageType).setSpot(spot)
+              .putAllLabels(labels).addAllTaints(taints))
           .setInitialNodeCount(groups.isEmpty() ? 0 : groups.get(0).target)
           .setAutoscaling(autoscaling).setUpgradeSettings(upgradeSettings);
       for (Mig m : groups) {
@@ -637,6 +641,79 @@ final class FakeGcp implements AutoCloseable {
         }
         p.soakCompleted = true;
         out.onNext(Empty.getDefaultInstance());
+        out.onCompleted();
+      }
+    }
+
+    /**
+     * CreateNodePool: the pool exists at once (PROVISIONING, no instances); its MIGs, one per location with
+     * {@code initialNodeCount} instances each, come when the operation is done. ALREADY_EXISTS for a taken name.
+     */
+    @Override
+    public void createNodePool(com.google.container.v1.CreateNodePoolRequest request, StreamObserver<Operation> out) {
+      synchronized (FakeGcp.this) {
+        if (injected("createNodePool", request, out)) {
+          return;
+        }
+        NodePool want = request.getNodePool();
+        if (pools.containsKey(want.getName())) {
+          out.onError(Status.ALREADY_EXISTS.withDescription("Node pool \"" + want.getName() + "\" already exists.")
+              .asRuntimeException());
+          return;
+        }
+        Pool p = new Pool(want.getName(), want.getVersion().isEmpty() ? masterVersion : want.getVersion());
+        p.machineType = want.getConfig().getMachineType().isEmpty() ? p.machineType : want.getConfig().getMachineType();
+        p.imageType = want.getConfig().getImageType().isEmpty() ? p.imageType : want.getConfig().getImageType();
+        p.labels.putAll(want.getConfig().getLabelsMap());
+        p.taints.addAll(want.getConfig().getTaintsList());
+        p.autoscaling = want.getAutoscaling();
+        p.status = NodePool.Status.PROVISIONING;
+        pools.put(p.name, p);
+        List<String> zones = want.getLocationsList();
+        GkeOp op = newOp("createNodePool", Operation.Type.CREATE_NODE_POOL, p.name, opPolls);
+        op.onDone = () -> {
+          if (op.error != null) {
+            p.status = NodePool.Status.ERROR;
+            return;
+          }
+          String hash = String.format("%08x", p.name.hashCode() & 0xffffffffL);
+          for (String z : zones) {
+            Mig m = new Mig(z, "gke-" + CLUSTER + "-" + p.name + "-" + hash.substring(0, 4) + z.charAt(z.length() - 1)
+                + "1-grp", template(p.version));
+            m.target = want.getInitialNodeCount();
+            m.reconcile();
+            p.groups.add(m);
+            migs.put(z + "/" + m.name, m);
+          }
+          p.status = NodePool.Status.RUNNING;
+        };
+        out.onNext(op.proto());
+        out.onCompleted();
+      }
+    }
+
+    /** DeleteNodePool: STOPPING, then gone with its MIGs and instances when the operation is done. */
+    @Override
+    public void deleteNodePool(com.google.container.v1.DeleteNodePoolRequest request, StreamObserver<Operation> out) {
+      synchronized (FakeGcp.this) {
+        if (injected("deleteNodePool", request, out)) {
+          return;
+        }
+        Pool p = requirePool(request.getName(), out);
+        if (p == null) {
+          return;
+        }
+        GkeOp op = newOp("deleteNodePool", Operation.Type.DELETE_NODE_POOL, p.name, opPolls);
+        if (op.error == null) {
+          p.status = NodePool.Status.STOPPING;
+          op.onDone = () -> {
+            pools.remove(p.name);
+            for (Mig m : p.groups) {
+              migs.remove(m.zone + "/" + m.name);
+            }
+          };
+        }
+        out.onNext(op.proto());
         out.onCompleted();
       }
     }
