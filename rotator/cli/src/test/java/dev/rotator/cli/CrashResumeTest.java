@@ -150,7 +150,10 @@ class CrashResumeTest {
       SimReport report = sim.report();
       context = context + "\nsimulator: " + report.toJson();
 
-      assertEquals(RunResult.Outcome.COMPLETED, second.outcome(), context);
+      // Killed after its last termination (the replacements still coming), the first run left nothing outdated:
+      // the second has nothing to do. The simulator's record below still checks that every node was rotated.
+      assertTrue(second.outcome() == RunResult.Outcome.COMPLETED || second.outcome() == RunResult.Outcome.NOTHING_TO_DO,
+          context);
       assertEquals("ENDED", persisted.outcome(), "the second run recorded its end; " + context);
 
       // The simulator's own record.

@@ -86,7 +86,8 @@ final class CrashingPorts {
       });
     }
 
-    <T> T mutate(String call, Supplier<T> body) {
+    // synchronized: the engine sends evictions from a small pool; the count and the kill must stay exact.
+    synchronized <T> T mutate(String call, Supplier<T> body) {
       check(call);
       T result = body.get();
       mutations++;

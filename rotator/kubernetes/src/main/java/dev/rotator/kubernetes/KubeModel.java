@@ -91,10 +91,14 @@ public final class KubeModel {
     }
     boolean ready = false;
     boolean unschedulable = false;
+    Instant notReadySince = null;
     if (status != null && status.getConditions() != null) {
       for (PodCondition c : status.getConditions()) {
         if ("Ready".equals(c.getType())) {
           ready = "True".equals(c.getStatus());
+          if (!ready) {
+            notReadySince = timestamp(c.getLastTransitionTime());
+          }
         } else if ("PodScheduled".equals(c.getType())) {
           unschedulable = "False".equals(c.getStatus()) && "Unschedulable".equals(c.getReason());
         }
@@ -111,7 +115,34 @@ public final class KubeModel {
         ready,
         status == null ? "" : status.getPhase(),
         meta.getDeletionTimestamp() != null && !meta.getDeletionTimestamp().isEmpty(),
-        unschedulable);
+        unschedulable,
+        notReadySince,
+        waitingReason(status));
+  }
+
+  /** The first container's waiting reason (CrashLoopBackOff, ImagePullBackOff, ...), or empty. */
+  private static String waitingReason(io.fabric8.kubernetes.api.model.PodStatus status) {
+    if (status == null || status.getContainerStatuses() == null) {
+      return "";
+    }
+    for (var cs : status.getContainerStatuses()) {
+      if (cs.getState() != null && cs.getState().getWaiting() != null && cs.getState().getWaiting().getReason() != null) {
+        return cs.getState().getWaiting().getReason();
+      }
+    }
+    return "";
+  }
+
+  /** An RFC 3339 timestamp, or null when absent or unreadable (then the pod's unhealthy time is unknown). */
+  private static Instant timestamp(String s) {
+    if (s == null || s.isEmpty()) {
+      return null;
+    }
+    try {
+      return OffsetDateTime.parse(s).toInstant();
+    } catch (DateTimeParseException e) {
+      return null;
+    }
   }
 
   public static PdbInfo toPdbInfo(PodDisruptionBudget pdb) {

@@ -21,6 +21,11 @@ final class NodeTrack {
   /** Earliest time the next attempt of a failed step (terminate, delete) may run. */
   Instant notBefore = Instant.MIN;
   int stepFailures;
+  /** When the drain last compared the pod watch with a fresh list (see the engine's drain). */
+  Instant lastResync = Instant.MIN;
+  /** The node's pods as last listed for drainability ordering, and when (only while PENDING). */
+  List<dev.rotator.core.model.PodInfo> orderPods;
+  Instant orderPodsAt = Instant.MIN;
   /** New Ready nodes the group must have for this node to count as replaced (set at termination). */
   int replacementsOwed;
   /** Per pod: consecutive failed eviction attempts, next allowed attempt, and what blocked it. */

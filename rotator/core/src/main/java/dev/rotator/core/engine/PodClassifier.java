@@ -4,10 +4,10 @@ import dev.rotator.core.model.OwnerKind;
 import dev.rotator.core.model.PodInfo;
 
 /** What drain does with a pod, with kubectl drain's semantics as the reference. */
-final class PodClassifier {
+public final class PodClassifier {
 
   /** The decision for one pod. */
-  enum Kind {
+  public enum Kind {
     /** DaemonSet and mirror pods: never evicted, they do not block the drain. */
     IGNORE,
     /** Evict through the Eviction API. */
@@ -18,11 +18,11 @@ final class PodClassifier {
 
   private final RotationPolicy policy;
 
-  PodClassifier(RotationPolicy policy) {
+  public PodClassifier(RotationPolicy policy) {
     this.policy = policy;
   }
 
-  Kind classify(PodInfo pod) {
+  public Kind classify(PodInfo pod) {
     if (pod.mirror() || pod.ownerKind() == OwnerKind.DAEMON_SET) {
       return Kind.IGNORE;
     }
@@ -40,7 +40,7 @@ final class PodClassifier {
   }
 
   /** Why a pod is refused, for the evidence. */
-  String refusal(PodInfo pod) {
+  public String refusal(PodInfo pod) {
     if (pod.ownerKind() == OwnerKind.NONE && !policy.allowUnmanagedPods()) {
       return pod.ref() + " has no controller (it would not come back; policy.allowUnmanagedPods is false)";
     }

@@ -7,6 +7,11 @@ package dev.rotator.core.engine;
 public enum ReasonCode {
   /** A node's drain did not finish within the drain timeout (a PDB allowing no disruption, a stuck pod). */
   DRAIN_TIMEOUT,
+  /**
+   * A PDB allows no disruption because pods it covers have been not Ready (CrashLoopBackOff, ...) past {@code
+   * policy.unhealthyPodEviction.after}: the drain can never finish on its own.
+   */
+  PDB_HOSTAGE,
   /** A node runs pods the policy forbids evicting (no controller, emptyDir data). */
   DRAIN_REFUSED,
   /** The replacement capacity for a terminated node did not become Ready in time. */

@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Optional;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,14 +33,23 @@ import org.slf4j.LoggerFactory;
  *       ({@code policy.maintenanceWindows}), do nothing and return OUTSIDE_WINDOW with the next opening.
  *   <li>Select the outdated nodes (the {@link OutdatedSelector}; skip-annotated nodes and nodes the cloud
  *       provider does not manage are left alone) and order them (NotReady first, then the policy's order).
- *   <li>Gate, then surge: raise each node group's desired capacity by {@code maxSurge} (within quota headroom),
- *       and taint every outdated node {@code PreferNoSchedule} so evicted pods land on new nodes.
+ *   <li>Gate, then surge: with {@code speed.surgeBeforeDrain}, raise each node group's desired capacity by {@code
+ *       maxSurge} (within quota headroom) before any drain, so provisioning overlaps draining; and taint every
+ *       outdated node {@code PreferNoSchedule} so evicted pods land on new nodes.
  *   <li>Every {@code pollInterval}, until every node is DONE: re-read the mode (a human freeze stops the run
  *       here), advance every in-flight node one step, and start new nodes while capacity allows. Each node goes
  *       {@code PENDING → CORDONED (draining) → DRAINED → DELETED → TERMINATED → DONE}; cordon, every eviction,
  *       node delete and instance terminate are disruptive steps and wait for the gate. A new node starts only
  *       while the budget ({@code maxNodesPerRun}, {@code --once}) lasts, the maintenance window is open and
  *       {@code soak} has passed since the last node was DONE.
+ *   <li>Which node starts (the speed levers, {@link RotationPolicy.Speed}): the in-flight set spans zones and
+ *       groups, at most {@code maxUnavailablePerZone} per zone; among the next pending nodes those whose PDBs
+ *       allow a disruption now go first ({@code drainabilityOrder}); the in-flight limit adapts (AIMD) between 1
+ *       and {@code maxUnavailable + maxSurge}: halved on unschedulable Pending pods or slow API reads, +1 per node
+ *       DONE while green. A node's due evictions go out {@code evictionParallelism} at a time.
+ *   <li>A refused eviction whose PDB is held hostage (pods not Ready past {@code unhealthyPodEviction.after} use
+ *       up its budget) freezes with PDB_HOSTAGE; under the opt-in {@code policy.unhealthyPodEviction} a not-Ready
+ *       pod in scope on the draining node is deleted gracefully instead, logged and evented.
  *   <li>When the window closes mid-run, no node starts any more: the nodes in flight are finished (drained,
  *       deleted, terminated, replaced; the surge given back by their terminations), and the run ends COMPLETED
  *       with the rest left PENDING for the next window.
@@ -48,9 +58,10 @@ import org.slf4j.LoggerFactory;
  * <p>What it never does:
  *
  * <ul>
- *   <li>never deletes a pod: pods leave only through the Eviction API, which enforces PodDisruptionBudgets; a
- *       refused eviction (429) is retried with jittered backoff until the drain timeout, then the engine
- *       freezes with DRAIN_TIMEOUT naming the pods and PDBs: a node is never forced;
+ *   <li>never deletes a pod, except a not-Ready one under the explicit opt-in above (gracefully, never forced):
+ *       pods leave through the Eviction API, which enforces PodDisruptionBudgets; a refused eviction (429) is
+ *       retried with jittered backoff until the drain timeout, then the engine freezes with DRAIN_TIMEOUT naming
+ *       the pods and PDBs: a node is never forced;
  *   <li>never starts a node outside the maintenance window, nor within {@code soak} of the last DONE; never
  *       abandons a node in flight because the window closed;
  *   <li>never starts a node while that would leave fewer Ready schedulable nodes than at the start minus {@code
@@ -62,8 +73,9 @@ import org.slf4j.LoggerFactory;
  *       (a cordoned node stays cordoned); only a human resumes.
  * </ul>
  *
- * <p>Single-threaded: all cluster and cloud calls happen on the caller's thread; time comes from the injected
- * clock.
+ * <p>Single-threaded: every decision and every cluster and cloud call happens on the caller's thread, except
+ * eviction requests, which a small bounded pool sends concurrently and whose answers are folded back on the
+ * caller's thread; time comes from the injected clock (wall time only measures API latency).
  */
 public final class RotationEngine {
   private static final Logger LOG = LoggerFactory.getLogger(RotationEngine.class);
@@ -73,6 +85,10 @@ public final class RotationEngine {
   static final int FREEZE_WRITE_ATTEMPTS = 5;
   /** How often progress is persisted when only a node's detail text changed. */
   static final Duration DETAIL_SAVE_INTERVAL = Duration.ofSeconds(30);
+  /** A draining node showing only terminating pods this long is compared with a fresh pod list. */
+  static final Duration RESYNC_AFTER = Duration.ofSeconds(15);
+  /** How long a pending node's pod list serves drainability ordering before it is listed again. */
+  static final Duration ORDER_PODS_TTL = Duration.ofSeconds(30);
   /** cluster-autoscaler leaves a node with this annotation ("true") alone. */
   public static final String SCALE_DOWN_DISABLED = "cluster-autoscaler.kubernetes.io/scale-down-disabled";
 
@@ -81,6 +97,11 @@ public final class RotationEngine {
   private final OutdatedSelector selector;
   private final PodClassifier classifier;
   private final List<EngineListener> listeners = new CopyOnWriteArrayList<>();
+  /**
+   * Wall-clock nanoseconds, only to measure how long the engine's own API calls take (adaptive concurrency): the
+   * API server lives in real time even when the engine's clock is simulated. Never used to decide when.
+   */
+  private java.util.function.LongSupplier ticker = System::nanoTime;
 
   public RotationEngine(Ports ports, RotationPolicy policy, OutdatedSelector selector) {
     this.ports = ports;
@@ -91,6 +112,11 @@ public final class RotationEngine {
 
   public void addListener(EngineListener l) {
     listeners.add(l);
+  }
+
+  /** Replaces the latency ticker (tests make the API look slow with it). */
+  void latencyTicker(java.util.function.LongSupplier t) {
+    this.ticker = t;
   }
 
   /** What a run would do now: the outdated nodes in order and batches, and what would block each drain. */
@@ -147,6 +173,8 @@ public final class RotationEngine {
     private final List<String> begunGroups = new ArrayList<>();
     /** The previous run's persisted progress (see {@link #readPreviousProgress}). */
     private RotationProgress previous;
+    /** Instances of nodes seen this run, by provider id (see {@link #instanceOf(NodeInfo)}). */
+    private final Map<String, dev.rotator.provider.InstanceRef> instances = new HashMap<>();
     /** New nodes this run marked against autoscaler scale-down. */
     private final Set<String> marked = new java.util.LinkedHashSet<>();
     /** Per group: surge instances added and not yet given back by a decrementing terminate. */
@@ -167,6 +195,27 @@ public final class RotationEngine {
     private boolean windowClosed;
     /** When the most recent node of this run became DONE (for {@code soak}); null before the first. */
     private Instant lastDone;
+    /** Round caches: read at most once per round, and only when a step needs them (null/absent = not read). */
+    private List<PdbInfo> roundPdbs;
+    private Integer roundUnschedulable;
+    private final Map<String, List<PodInfo>> roundPodsOnNode = new HashMap<>();
+    private final Map<String, List<PodInfo>> roundPdbPods = new HashMap<>();
+    /** Evictions run here when {@code speed.evictionParallelism} > 1; created on first use, shut down at the end. */
+    private java.util.concurrent.ExecutorService evictionPool;
+    /** Adaptive concurrency: the current limit on nodes in flight, 1..maxInFlight. */
+    private int concurrencyLimit;
+    private int lowestLimit;
+    /** A decrease happened since the last node DONE: one halving per feedback step, not one per round. */
+    private boolean decreasedSinceDone;
+    /** Smoothed latency (ms) of the engine's own Kubernetes reads; negative before the first sample. */
+    private double apiLatencyMs = -1;
+    /** When the surge was requested and when the first new node became Ready (surge lead, in the summary). */
+    private Instant surgeRequestedAt;
+    private Instant firstDrainAt;
+    private Instant firstNewReadyAt;
+    private int surgeRequested;
+    private long evictionRequests;
+    private int unhealthyDeleted;
 
     Run(RunOptions options) {
       this.options = options;
@@ -174,6 +223,8 @@ public final class RotationEngine {
       this.random = new Random(options.runId().hashCode());
       this.evictionBackoff =
           new Backoff(policy.evictionBackoffInitial(), policy.evictionBackoffMax(), random);
+      this.concurrencyLimit = Math.max(1, policy.maxInFlight());
+      this.lowestLimit = concurrencyLimit;
     }
 
     RunResult execute() throws InterruptedException {
@@ -225,6 +276,7 @@ public final class RotationEngine {
         info("", "skipped " + s);
       }
       if (sel.candidates().isEmpty()) {
+        markCrashedRunEnded();
         return result(RunResult.Outcome.NOTHING_TO_DO, null, "no outdated node", List.of());
       }
       Instant now = ports.clock().now();
@@ -267,6 +319,9 @@ public final class RotationEngine {
         for (NodeTrack t : tracks.values()) {
           t.closeWatch();
         }
+        if (evictionPool != null) {
+          evictionPool.shutdownNow();
+        }
         unprotectNewNodes();
         for (String group : begunGroups) {
           try {
@@ -299,6 +354,24 @@ public final class RotationEngine {
           LOG.error("run={} could not end group {} left by run {}: {}", options.runId(), group, previous.runId(),
               e.toString());
         }
+      }
+    }
+
+    /**
+     * A crashed run whose groups {@link #endCrashedRun} ended, followed by a run with nothing to do (it died after
+     * its last termination): record it as ENDED, so later runs do not find the same leftovers again. A run with
+     * work saves its own progress instead.
+     */
+    private void markCrashedRunEnded() {
+      if (options.dryRun() || previous == null || !"RUNNING".equals(previous.outcome())) {
+        return;
+      }
+      try {
+        ports.store().saveProgress(new RotationProgress(previous.runId(), previous.startedAt(), ports.clock().now(),
+            "ENDED", previous.originalDesired(), previous.nodes()));
+        info("", "run " + previous.runId() + " had stopped after its last termination; recorded as ended");
+      } catch (RuntimeException e) {
+        LOG.warn("run={} could not record the end of run {}: {}", options.runId(), previous.runId(), e.toString());
       }
     }
 
@@ -369,24 +442,67 @@ public final class RotationEngine {
       }
       Map<String, Integer> previousOriginal = previous == null ? Map.of() : previous.originalDesired();
       for (var e : perGroup.entrySet()) {
-        int wanted = Math.min(policy.maxSurge(), e.getValue());
+        // Without surgeBeforeDrain nothing is requested ahead: each replacement comes from its node's termination.
+        int wanted = policy.speed().surgeBeforeDrain() ? Math.min(policy.maxSurge(), e.getValue()) : 0;
         int already = adoptPreviousSurge(e.getKey(), previousOriginal.get(e.getKey()));
         if (wanted > already) {
           surge(e.getKey(), wanted - already);
         }
       }
       if (policy.taintOutdated()) {
-        for (NodeTrack t : tracks.values()) {
+        taintAll(new ArrayList<>(tracks.keySet()));
+      }
+    }
+
+    /**
+     * Taints the outdated nodes {@code PreferNoSchedule}, {@code speed.evictionParallelism} requests at a time (on a
+     * 1,000-node cluster one after the other took longer than the whole rotation's lower bound). A PERMANENT refusal
+     * (RBAC) is rethrown once every request has finished; other failures are logged: the taint only avoids pods
+     * moving twice, and a node we cannot taint now is still safe to rotate.
+     */
+    private void taintAll(List<String> nodes) throws InterruptedException {
+      Taint taint = new Taint(RotationPolicy.OUTDATED_TAINT, "true", "PreferNoSchedule");
+      int parallelism = Math.min(policy.speed().evictionParallelism(), nodes.size());
+      List<java.util.concurrent.Future<?>> futures = new ArrayList<>();
+      java.util.concurrent.ExecutorService pool = parallelism > 1 ? evictionPool() : null;
+      ClusterException permanent = null;
+      for (String node : nodes) {
+        Runnable task = () -> ports.cluster().addTaint(node, taint);
+        if (pool == null) {
           try {
-            ports.cluster().addTaint(t.node, new Taint(RotationPolicy.OUTDATED_TAINT, "true", "PreferNoSchedule"));
+            task.run();
           } catch (ClusterException e) {
             if (e.kind() == ClusterException.Kind.PERMANENT) {
               throw e;
             }
-            // The taint only avoids pods moving twice; a node we cannot taint now is still safe to rotate.
-            info(t.node, "could not taint: " + e.getMessage());
+            info(node, "could not taint: " + e.getMessage());
           }
+        } else {
+          futures.add(pool.submit(task));
         }
+      }
+      for (int i = 0; i < futures.size(); i++) {
+        try {
+          futures.get(i).get();
+        } catch (java.util.concurrent.ExecutionException e) {
+          if (e.getCause() instanceof ClusterException ce && ce.kind() != ClusterException.Kind.PERMANENT) {
+            info(nodes.get(i), "could not taint: " + ce.getMessage());
+          } else if (e.getCause() instanceof ClusterException ce) {
+            permanent = permanent == null ? ce : permanent;
+          } else if (e.getCause() instanceof RuntimeException re) {
+            futures.forEach(f -> f.cancel(true));
+            throw re;
+          } else {
+            futures.forEach(f -> f.cancel(true));
+            throw new ClusterException(ClusterException.Kind.RETRYABLE, "taint failed: " + e.getCause(), e.getCause());
+          }
+        } catch (InterruptedException e) {
+          futures.forEach(f -> f.cancel(true));
+          throw e;
+        }
+      }
+      if (permanent != null) {
+        throw permanent;
       }
     }
 
@@ -445,6 +561,10 @@ public final class RotationEngine {
         ports.cloud().setDesiredCapacity(group, g.desired() + n);
         surgeOutstanding.merge(group, n, Integer::sum);
         expectedNew.merge(group, n, Integer::sum);
+        surgeRequested += n;
+        if (surgeRequestedAt == null) {
+          surgeRequestedAt = ports.clock().now();
+        }
         info("", "group " + group + ": surged desired capacity " + g.desired() + " -> " + (g.desired() + n));
       } catch (CloudException e) {
         throw cloudFreeze("surge of group " + group, e);
@@ -457,6 +577,10 @@ public final class RotationEngine {
           throw new InterruptedException();
         }
         roundGate = null;
+        roundPdbs = null;
+        roundUnschedulable = null;
+        roundPodsOnNode.clear();
+        roundPdbPods.clear();
         if (!readRound()) {
           ports.clock().sleep(policy.pollInterval());
           continue;
@@ -518,14 +642,29 @@ public final class RotationEngine {
      * not scale them down mid-rotation; the marks come off when the run ends. A node that already carried the
      * annotation is left alone, then and at the end.
      */
+    /**
+     * The cloud instance behind a node, remembered for the run: an instance never changes group, and asking the
+     * provider for every new node of every in-flight group each round made a round cost one cloud call per new
+     * node (an HTTP call with a remote provider). Unknown answers are not remembered: the provider may learn of a
+     * new instance a moment after its Node registers.
+     */
+    private Optional<dev.rotator.provider.InstanceRef> instanceOf(NodeInfo n) {
+      dev.rotator.provider.InstanceRef known = instances.get(n.providerId());
+      if (known != null) {
+        return Optional.of(known);
+      }
+      Optional<dev.rotator.provider.InstanceRef> r = ports.cloud().instanceOf(n.providerId());
+      r.ifPresent(ref -> instances.put(n.providerId(), ref));
+      return r;
+    }
+
     private void protectNewNodes() {
       for (NodeInfo n : current.values()) {
         if (initialNodes.contains(n.name()) || marked.contains(n.name())
             || n.annotations().containsKey(SCALE_DOWN_DISABLED)) {
           continue;
         }
-        boolean ours = ports.cloud().instanceOf(n.providerId())
-            .map(r -> begunGroups.contains(r.groupId())).orElse(false);
+        boolean ours = instanceOf(n).map(r -> begunGroups.contains(r.groupId())).orElse(false);
         if (!ours) {
           continue;
         }
@@ -560,8 +699,15 @@ public final class RotationEngine {
           throw new FreezeSignal(reasonOf(mode), "frozen by " + mode.by() + ": " + mode.message(), mode.evidence());
         }
         current = new HashMap<>();
-        for (NodeInfo n : ports.cluster().nodes()) {
+        for (NodeInfo n : timed(() -> ports.cluster().nodes())) {
           current.put(n.name(), n);
+          if (firstNewReadyAt == null && n.ready() && !initialNodes.contains(n.name())) {
+            firstNewReadyAt = ports.clock().now();
+            if (surgeRequestedAt != null) {
+              info("", "first new node " + n.name() + " Ready " + seconds(Duration.between(surgeRequestedAt,
+                  firstNewReadyAt)) + " after the surge was requested");
+            }
+          }
         }
         failedRounds = 0;
         return true;
@@ -604,7 +750,27 @@ public final class RotationEngine {
     }
 
     private void startNodes() throws FreezeSignal, InterruptedException {
-      for (NodeTrack t : tracks.values()) {
+      if (noMoreStarts() || tracks.values().stream().noneMatch(t -> t.state == NodeState.PENDING)) {
+        return;
+      }
+      long inFlightNow = tracks.values().stream().filter(x -> x.state.inFlight()).count();
+      if (inFlightNow >= policy.maxInFlight()) {
+        return;
+      }
+      // Whether any node could start now as far as capacity goes: if not, this round reads nothing more (no
+      // Pending pods, no pod lists for ordering); the loop below still reports the wait.
+      long availableNow = current.values().stream().filter(this::isCapacity).count();
+      boolean mayStart = availableNow - 1 >= baselineAvailable - policy.maxUnavailable()
+          || tracks.values().stream().anyMatch(t -> t.state == NodeState.PENDING
+              && (current.get(t.node) == null || !isCapacity(current.get(t.node))));
+      if (mayStart) {
+        adaptDown();
+      }
+      if (inFlightNow >= limit()) {
+        return;
+      }
+      for (NodeTrack t : mayStart ? startOrder((int) (limit() - inFlightNow))
+          : tracks.values().stream().filter(t -> t.state == NodeState.PENDING).toList()) {
         if (t.state != NodeState.PENDING) {
           continue;
         }
@@ -612,7 +778,7 @@ public final class RotationEngine {
           return;
         }
         long inFlight = tracks.values().stream().filter(x -> x.state.inFlight()).count();
-        if (inFlight >= policy.maxInFlight()) {
+        if (inFlight >= limit()) {
           return;
         }
         if (lastDone != null && ports.clock().now().isBefore(lastDone.plus(policy.soak()))) {
@@ -624,6 +790,18 @@ public final class RotationEngine {
         if (live == null) {
           transition(t, NodeState.FAILED, "node disappeared before rotator started it");
           continue;
+        }
+        int perZone = policy.speed().maxUnavailablePerZone();
+        if (perZone > 0) {
+          long inZone = tracks.values().stream()
+              .filter(x -> x.state.inFlight() && x.instance.zone().equals(t.instance.zone()))
+              .count();
+          if (inZone >= perZone) {
+            // Another zone's node may go instead: that is what lets a zone-spread rotation run in parallel.
+            setDetail(t, "waiting for zone " + t.instance.zone() + ": " + inZone + " node(s) in flight, limit "
+                + perZone + " (policy.speed.maxUnavailablePerZone)");
+            continue;
+          }
         }
         long available = current.values().stream().filter(this::isCapacity).count();
         long afterCordon = available - (isCapacity(live) ? 1 : 0);
@@ -641,7 +819,7 @@ public final class RotationEngine {
           return;
         }
         if (ports.clock().now().isBefore(t.notBefore)) {
-          return;
+          continue;
         }
         try {
           if (!startNode(t, live)) {
@@ -654,9 +832,177 @@ public final class RotationEngine {
       }
     }
 
+    /** The in-flight limit now: the adaptive one, or the configured maximum. */
+    private int limit() {
+      return policy.speed().adaptive().enabled() ? Math.min(concurrencyLimit, policy.maxInFlight()) : policy.maxInFlight();
+    }
+
+    /**
+     * The pending nodes in the order to try them. With {@code drainabilityOrder}, the next few pending nodes (a
+     * window of twice the in-flight maximum, at least 4) are regrouped: those whose pods' PDBs allow a
+     * disruption now first, the others after, each group keeping the selection order (NotReady first, zone
+     * round-robin). One PDB list per round and one pod list per node in the window, only in a round where a
+     * node may start.
+     */
+    private List<NodeTrack> startOrder(int freeSlots) {
+      List<NodeTrack> pending = tracks.values().stream().filter(t -> t.state == NodeState.PENDING).toList();
+      if (!policy.speed().drainabilityOrder() || pending.size() < 2) {
+        return pending;
+      }
+      int window = Math.min(pending.size(), Math.max(4, 2 * freeSlots + 2));
+      List<NodeTrack> free = new ArrayList<>();
+      List<NodeTrack> held = new ArrayList<>();
+      for (NodeTrack t : pending.subList(0, window)) {
+        NodeInfo live = current.get(t.node);
+        if (live != null && !live.ready() && policy.notReadyFirst()) {
+          free.add(t); // a NotReady node serves nothing: it keeps its place at the front, whatever its PDBs say
+          continue;
+        }
+        List<PodInfo> pods = podsForOrder(t);
+        if (pods == null || blockedByPdb(pods)) {
+          held.add(t);
+        } else {
+          free.add(t);
+        }
+      }
+      if (free.isEmpty() || held.isEmpty()) {
+        return pending;
+      }
+      List<NodeTrack> out = new ArrayList<>(free);
+      out.addAll(held);
+      out.addAll(pending.subList(window, pending.size()));
+      if (!free.get(0).node.equals(pending.get(0).node)) {
+        info("", "drainability order: " + free.get(0).node + " goes before " + pending.get(0).node
+            + " (a PDB allows no disruption there now)");
+      }
+      return out;
+    }
+
+    /**
+     * A pending node's pods for ordering: listed at most every {@link #ORDER_PODS_TTL} (pods rarely land on an
+     * outdated, tainted node; the PDB status that decides is read fresh every round). The pre-cordon checks
+     * of {@link #startNode} always use a list of this round.
+     */
+    private List<PodInfo> podsForOrder(NodeTrack t) {
+      Instant now = ports.clock().now();
+      if (t.orderPods != null && now.isBefore(t.orderPodsAt.plus(ORDER_PODS_TTL))) {
+        return t.orderPods;
+      }
+      List<PodInfo> pods = podsOf(t.node);
+      if (pods != null) {
+        t.orderPods = pods;
+        t.orderPodsAt = now;
+      }
+      return pods;
+    }
+
+    /** A Ready pod to evict whose PDB allows no disruption now. */
+    private boolean blockedByPdb(List<PodInfo> pods) {
+      List<PdbInfo> pdbs;
+      try {
+        pdbs = roundPdbs();
+      } catch (ClusterException e) {
+        return false; // unknown: keep the plain order
+      }
+      for (PodInfo p : pods) {
+        if (p.ready() && !p.terminating() && classifier.classify(p) == PodClassifier.Kind.EVICT) {
+          for (PdbInfo pdb : pdbs) {
+            if (pdb.covers(p) && pdb.disruptionsAllowed() < 1) {
+              return true;
+            }
+          }
+        }
+      }
+      return false;
+    }
+
+    /** The pods on a node, listed at most once per round; null when the list failed (tried again at start). */
+    private List<PodInfo> podsOf(String node) {
+      List<PodInfo> cached = roundPodsOnNode.get(node);
+      if (cached != null) {
+        return cached;
+      }
+      try {
+        List<PodInfo> pods = timed(() -> ports.cluster().podsOnNode(node));
+        roundPodsOnNode.put(node, pods);
+        return pods;
+      } catch (ClusterException e) {
+        return null;
+      }
+    }
+
+    /**
+     * Multiplicative decrease: halves the limit when the cluster is congested (more unschedulable Pending pods
+     * than allowed, or the engine's own API reads slower than allowed), at most once between two nodes DONE.
+     */
+    private void adaptDown() {
+      RotationPolicy.Adaptive a = policy.speed().adaptive();
+      if (!a.enabled() || decreasedSinceDone || concurrencyLimit <= 1) {
+        return;
+      }
+      String why = congestion();
+      if (why != null) {
+        int before = concurrencyLimit;
+        concurrencyLimit = Math.max(1, concurrencyLimit / 2);
+        lowestLimit = Math.min(lowestLimit, concurrencyLimit);
+        decreasedSinceDone = true;
+        info("", "adaptive concurrency: limit " + before + " -> " + concurrencyLimit + " of " + policy.maxInFlight()
+            + " (" + why + ")");
+      }
+    }
+
+    /** Additive increase, after a node is DONE while every signal is green. */
+    private void adaptUp() {
+      RotationPolicy.Adaptive a = policy.speed().adaptive();
+      decreasedSinceDone = false;
+      if (!a.enabled() || concurrencyLimit >= policy.maxInFlight()) {
+        return;
+      }
+      if (roundGate != null && roundGate.verdict() != GateDecision.Verdict.PASS) {
+        return;
+      }
+      if (congestion() == null) {
+        int before = concurrencyLimit;
+        concurrencyLimit = Math.min(policy.maxInFlight(), concurrencyLimit + 1);
+        info("", "adaptive concurrency: limit " + before + " -> " + concurrencyLimit + " of " + policy.maxInFlight()
+            + " (node done, gates green, no unschedulable pod)");
+      }
+    }
+
+    /** Why the cluster looks congested now, or null. Reads Pending pods at most once per round. */
+    private String congestion() {
+      RotationPolicy.Adaptive a = policy.speed().adaptive();
+      if (roundUnschedulable == null) {
+        try {
+          roundUnschedulable = (int) timed(() -> ports.cluster().pendingPods()).stream()
+              .filter(PodInfo::unschedulable).count();
+        } catch (ClusterException e) {
+          return "Pending pods unreadable: " + e.getMessage();
+        }
+      }
+      if (roundUnschedulable > a.maxUnschedulablePods()) {
+        return roundUnschedulable + " unschedulable Pending pod(s) > " + a.maxUnschedulablePods();
+      }
+      if (apiLatencyMs > a.maxApiLatency().toMillis()) {
+        return "Kubernetes API reads take " + Math.round(apiLatencyMs) + "ms (smoothed) > "
+            + a.maxApiLatency().toMillis() + "ms";
+      }
+      return null;
+    }
+
+    /** Runs one Kubernetes read and folds its wall-clock latency into the smoothed figure. */
+    private <T> T timed(java.util.function.Supplier<T> read) {
+      long t0 = ticker.getAsLong();
+      T v = read.get();
+      double ms = (ticker.getAsLong() - t0) / 1_000_000.0;
+      apiLatencyMs = apiLatencyMs < 0 ? ms : 0.7 * apiLatencyMs + 0.3 * ms;
+      return v;
+    }
+
     /** Pre-checks, gates and cordons one node; false when the gate holds this round. */
     private boolean startNode(NodeTrack t, NodeInfo live) throws FreezeSignal {
-        List<PodInfo> pods = ports.cluster().podsOnNode(t.node);
+        List<PodInfo> pods = roundPodsOnNode.containsKey(t.node)
+            ? roundPodsOnNode.get(t.node) : ports.cluster().podsOnNode(t.node);
         List<String> refused = pods.stream()
             .filter(p -> classifier.classify(p) == PodClassifier.Kind.REFUSE)
             .map(classifier::refusal)
@@ -681,6 +1027,10 @@ public final class RotationEngine {
         started_++;
         t.stepFailures = 0;
         t.drainStarted = ports.clock().now();
+        t.lastResync = t.drainStarted;
+        if (firstDrainAt == null) {
+          firstDrainAt = t.drainStarted;
+        }
         transition(t, NodeState.CORDONED, "cordoned; draining");
         // The node is no longer capacity: account for it before considering the next one this round.
         current.put(t.node, new NodeInfo(live.name(), live.labels(), live.annotations(), live.kubeletVersion(),
@@ -729,9 +1079,27 @@ public final class RotationEngine {
       if (!t.watch.synced()) {
         return;
       }
+      List<PodInfo> seen = t.watch.pods();
+      boolean onlyTerminating = !seen.isEmpty() && seen.stream()
+          .allMatch(p -> p.terminating() || classifier.classify(p) == PodClassifier.Kind.IGNORE);
+      boolean timingOut = Duration.between(t.drainStarted, now).compareTo(policy.drainTimeout()) > 0;
+      if ((onlyTerminating && !now.isBefore(t.lastResync.plus(RESYNC_AFTER))) || timingOut) {
+        // A watch can miss a deletion (a stream re-opened across it): when only terminating pods are left for a
+        // while, and before ever freezing on the drain timeout, compare with one fresh LIST (spec.nodeName).
+        t.lastResync = now;
+        List<PodInfo> listed = ports.cluster().podsOnNode(t.node);
+        java.util.Set<dev.rotator.core.model.PodRef> live = new HashSet<>();
+        listed.forEach(p -> live.add(p.ref()));
+        List<String> stale = seen.stream().map(PodInfo::ref).filter(r -> !live.contains(r)).map(Object::toString).toList();
+        if (!stale.isEmpty()) {
+          info(t.node, "the pod watch still showed " + stale.size() + " pod(s) that are gone " + stale
+              + "; using a fresh list");
+          seen = listed;
+        }
+      }
       List<PodInfo> remaining = new ArrayList<>();
       List<String> refused = new ArrayList<>();
-      for (PodInfo p : t.watch.pods()) {
+      for (PodInfo p : seen) {
         switch (classifier.classify(p)) {
           case IGNORE -> {}
           case REFUSE -> refused.add(classifier.refusal(p));
@@ -752,6 +1120,7 @@ public final class RotationEngine {
         throw drainTimeout(t, remaining);
       }
       int blocked = 0;
+      List<PodInfo> due = new ArrayList<>();
       for (PodInfo p : remaining) {
         if (p.terminating()) {
           continue;
@@ -761,10 +1130,19 @@ public final class RotationEngine {
           blocked++;
           continue;
         }
-        if (!gateAllows("evict " + p.ref() + " from " + t.node)) {
-          return;
+        due.add(p);
+      }
+      if (!due.isEmpty() && !gateAllows("evict " + due.size() + " pod(s) from " + t.node)) {
+        return;
+      }
+      List<EvictionResult> results = evictAll(due);
+      for (int i = 0; i < due.size(); i++) {
+        PodInfo p = due.get(i);
+        EvictionResult r = results.get(i);
+        evictionRequests++;
+        for (EngineListener l : listeners) {
+          l.onEviction(t.node, p.ref(), r);
         }
-        EvictionResult r = ports.cluster().evict(p.ref());
         switch (r.outcome()) {
           case EVICTED, GONE -> {
             t.evictionAttempts.remove(p.ref());
@@ -774,6 +1152,9 @@ public final class RotationEngine {
             t.nextEviction.put(p.ref(), now.plus(policy.evictionBackoffMax()));
           }
           case BLOCKED, FAILED -> {
+            if (r.outcome() == EvictionResult.Outcome.BLOCKED && hostage(t, p, now)) {
+              continue;
+            }
             blocked++;
             int attempt = t.evictionAttempts.merge(p.ref(), 1, Integer::sum);
             Duration wait = evictionBackoff.after(attempt);
@@ -793,6 +1174,180 @@ public final class RotationEngine {
         }
       }
       setDetail(t, "draining: " + remaining.size() + " pod(s) left" + (blocked > 0 ? ", " + blocked + " waiting on PDB/backoff" : ""));
+    }
+
+    /**
+     * Evicts the pods, {@code speed.evictionParallelism} requests at a time; the answers come back in the pods'
+     * order and are handled on the engine's thread. A request that throws (a PERMANENT refusal, a crash) is
+     * rethrown here after every request of the batch has finished, so none is left running behind the engine.
+     */
+    private List<EvictionResult> evictAll(List<PodInfo> pods) {
+      int parallelism = Math.min(policy.speed().evictionParallelism(), pods.size());
+      if (parallelism <= 1) {
+        List<EvictionResult> out = new ArrayList<>();
+        for (PodInfo p : pods) {
+          out.add(ports.cluster().evict(p.ref()));
+        }
+        return out;
+      }
+      java.util.concurrent.ExecutorService pool = evictionPool();
+      List<java.util.concurrent.Future<EvictionResult>> futures = new ArrayList<>();
+      for (PodInfo p : pods) {
+        futures.add(pool.submit(() -> ports.cluster().evict(p.ref())));
+      }
+      List<EvictionResult> out = new ArrayList<>();
+      Throwable failure = null;
+      boolean interrupted = false;
+      for (int i = 0; i < futures.size(); i++) {
+        try {
+          out.add(futures.get(i).get());
+        } catch (java.util.concurrent.ExecutionException e) {
+          failure = failure == null ? e.getCause() : failure;
+          out.add(EvictionResult.failed(String.valueOf(e.getCause())));
+        } catch (InterruptedException e) {
+          // Cancel what has not started; the engine stops at the next round's interruption check.
+          interrupted = true;
+          futures.forEach(f -> f.cancel(true));
+          out.add(EvictionResult.failed("eviction of " + pods.get(i).ref() + " interrupted"));
+        } catch (java.util.concurrent.CancellationException e) {
+          out.add(EvictionResult.failed("eviction of " + pods.get(i).ref() + " cancelled"));
+        }
+      }
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+      if (failure instanceof RuntimeException re) {
+        throw re;
+      }
+      if (failure instanceof Error err) {
+        throw err;
+      }
+      if (failure != null) {
+        throw new ClusterException(ClusterException.Kind.RETRYABLE, "eviction failed: " + failure, failure);
+      }
+      return out;
+    }
+
+    private java.util.concurrent.ExecutorService evictionPool() {
+      if (evictionPool == null) {
+        java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+        evictionPool = java.util.concurrent.Executors.newFixedThreadPool(policy.speed().evictionParallelism(), r -> {
+          Thread th = new Thread(r, "rotator-evict-" + n.incrementAndGet());
+          th.setDaemon(true);
+          return th;
+        });
+      }
+      return evictionPool;
+    }
+
+    /**
+     * An eviction of {@code p} was refused. Is its PDB held hostage: does it allow nothing because of pods that
+     * have been not Ready for longer than {@code unhealthyPodEviction.after}, so that waiting cannot help? Then
+     * either delete {@code p} (it is one of those pods, and the opt-in covers it: true is returned) or freeze with
+     * PDB_HOSTAGE, naming the PDB and its unhealthy pods. False: an ordinary refusal, retried with backoff.
+     */
+    private boolean hostage(NodeTrack t, PodInfo p, Instant now) throws FreezeSignal {
+      RotationPolicy.UnhealthyPodEviction opt = policy.unhealthyPodEviction();
+      for (PdbInfo pdb : roundPdbs()) {
+        if (!pdb.covers(p) || pdb.disruptionsAllowed() > 0 || pdb.currentHealthy() >= pdb.expectedPods()) {
+          continue; // not this PDB, or it has no unhealthy pod: an ordinary tight budget
+        }
+        List<PodInfo> members = pdbPods(pdb);
+        if (members == null) {
+          continue; // could not list them this round: decide on a later refusal
+        }
+        List<PodInfo> sick = members.stream()
+            .filter(m -> !m.ready() && !m.terminating() && !m.finished() && !m.nodeName().isEmpty())
+            .filter(m -> m.notReadySince() != null && !now.isBefore(m.notReadySince().plus(opt.after())))
+            .toList();
+        // Hostage only when the long-unhealthy pods alone use up the budget: pods merely starting up (evicted a
+        // moment ago) give their disruption back when Ready, so that budget is tight, not held.
+        if (sick.isEmpty() || pdb.expectedPods() - sick.size() - pdb.desiredHealthy() >= 1) {
+          continue;
+        }
+        // While the budget's healthy count is met the API evicts not-Ready pods (IfHealthyBudget): one on a node
+        // this run still drains will go, and give the budget back. Not a hostage, only a wait.
+        if (pdb.currentHealthy() >= pdb.desiredHealthy() && sick.stream().anyMatch(m -> stillToDrain(m.nodeName()))) {
+          continue;
+        }
+        boolean pIsSick = sick.stream().anyMatch(m -> m.ref().equals(p.ref()));
+        if (pIsSick && opt.covers(p)) {
+          deleteUnhealthy(t, p, pdb);
+          return true;
+        }
+        throw hostageFreeze(t, p, pdb, sick, now, pIsSick);
+      }
+      return false;
+    }
+
+    /** A node of this run that is pending or draining. */
+    private boolean stillToDrain(String node) {
+      NodeTrack t = tracks.get(node);
+      return t != null && (t.state == NodeState.PENDING || t.state == NodeState.CORDONED);
+    }
+
+    private void deleteUnhealthy(NodeTrack t, PodInfo p, PdbInfo pdb) throws FreezeSignal {
+      String why = "not Ready since " + p.notReadySince() + (p.state().isEmpty() ? "" : " (" + p.state() + ")")
+          + "; PDB " + pdb + " allows no disruption (healthy " + pdb.currentHealthy() + ", needs "
+          + pdb.desiredHealthy() + "); policy.unhealthyPodEviction";
+      try {
+        ports.cluster().deleteUnhealthyPod(p.ref(), why);
+      } catch (ClusterException e) {
+        if (e.kind() == ClusterException.Kind.NOT_FOUND) {
+          return;
+        }
+        throw e;
+      }
+      unhealthyDeleted++;
+      t.evictionAttempts.remove(p.ref());
+      t.blockedBy.remove(p.ref());
+      t.nextEviction.put(p.ref(), ports.clock().now().plus(policy.evictionBackoffMax()));
+      info(t.node, "deleted not-Ready pod " + p.ref() + " (graceful delete): " + why);
+      ports.notifier().notify(event(RotationEvent.Type.POD_DELETED, t.node, null,
+          "deleted not-Ready pod " + p.ref() + " held by PDB " + pdb + " (policy.unhealthyPodEviction)",
+          List.of("pod " + p.ref() + " on " + t.node + ": " + why)));
+    }
+
+    private FreezeSignal hostageFreeze(
+        NodeTrack t, PodInfo p, PdbInfo pdb, List<PodInfo> sick, Instant now, boolean pIsSick) {
+      List<String> evidence = new ArrayList<>();
+      evidence.add("PDB " + pdb + " (" + (pdb.minAvailable().isEmpty() ? "maxUnavailable " + pdb.maxUnavailable()
+          : "minAvailable " + pdb.minAvailable()) + "): healthy " + pdb.currentHealthy() + " of "
+          + pdb.expectedPods() + ", needs " + pdb.desiredHealthy() + ", disruptionsAllowed "
+          + pdb.disruptionsAllowed());
+      for (PodInfo m : sick) {
+        evidence.add("unhealthy pod " + m.ref() + " on " + m.nodeName() + ": not Ready for "
+            + seconds(Duration.between(m.notReadySince(), now)) + (m.state().isEmpty() ? "" : ", " + m.state())
+            + (m.phase().isEmpty() ? "" : ", phase " + m.phase()));
+      }
+      evidence.add("blocked eviction: pod " + p.ref() + " on " + t.node + (pIsSick
+          ? " (not Ready; outside policy.unhealthyPodEviction's scope)"
+          : " (Ready; its budget is used up by the unhealthy pods)"));
+      return new FreezeSignal(ReasonCode.PDB_HOSTAGE,
+          "PDB " + pdb + " allows no disruption: " + sick.size() + " of its pods have been not Ready for more than "
+              + seconds(policy.unhealthyPodEviction().after()) + "; the drain of " + t.node
+              + " cannot finish; the node stays cordoned and nothing was forced",
+          evidence);
+    }
+
+    /** The PDBs with their status, read at most once per round. */
+    private List<PdbInfo> roundPdbs() {
+      if (roundPdbs == null) {
+        roundPdbs = timed(() -> ports.cluster().pdbs());
+      }
+      return roundPdbs;
+    }
+
+    /** The pods a PDB selects, listed at most once per round and PDB; null when the list failed. */
+    private List<PodInfo> pdbPods(PdbInfo pdb) {
+      return roundPdbPods.computeIfAbsent(pdb.toString(), k -> {
+        try {
+          return timed(() -> ports.cluster().podsSelectedBy(pdb.namespace(), pdb.selector()));
+        } catch (ClusterException e) {
+          info("", "could not list the pods of PDB " + pdb + " (retrying on a later refusal): " + e.getMessage());
+          return null;
+        }
+      });
     }
 
     private FreezeSignal drainTimeout(NodeTrack t, List<PodInfo> remaining) {
@@ -870,11 +1425,12 @@ public final class RotationEngine {
       int expected = t.replacementsOwed;
       long ready = current.values().stream()
           .filter(n -> !initialNodes.contains(n.name()) && n.ready())
-          .filter(n -> ports.cloud().instanceOf(n.providerId()).map(r -> r.groupId().equals(group)).orElse(false))
+          .filter(n -> instanceOf(n).map(r -> r.groupId().equals(group)).orElse(false))
           .count();
       if (ready >= expected) {
         transition(t, NodeState.DONE, "replaced (" + ready + " new Ready node(s) in " + group + ")");
         lastDone = t.since;
+        adaptUp();
         ports.notifier().notify(event(RotationEvent.Type.NODE_DONE, t.node, null, "node rotated", List.of()));
         return;
       }
@@ -938,6 +1494,14 @@ public final class RotationEngine {
     }
 
     private RunResult freeze(FreezeSignal f) {
+      if (Thread.currentThread().isInterrupted()) {
+        // SIGTERM interrupted a gate check or an API call mid-flight: the failure is the shutdown's, not the
+        // cluster's. Persisting a freeze would stop every later run until a human resumes; the next run
+        // re-checks everything before its first disruptive step.
+        LOG.info("run={} interrupted while {} was failing: not frozen", options.runId(), f.reason);
+        return result(RunResult.Outcome.INTERRUPTED, null,
+            "interrupted; nodes in flight were left as they are (see status)", List.of());
+      }
       String by = "rotator";
       ModeState persisted = null;
       String message = f.getMessage();
@@ -1013,7 +1577,21 @@ public final class RotationEngine {
       long left = tracks.values().stream().filter(t -> t.state == NodeState.PENDING).count();
       return done + " node(s) rotated" + (failed > 0 ? ", " + failed + " failed" : "")
           + (left > 0 ? ", " + left + " left for the next " + (windowClosed ? "window" : "run") : "") + " in "
-          + seconds(Duration.between(started, ports.clock().now()));
+          + seconds(Duration.between(started, ports.clock().now())) + "; " + evictionRequests + " eviction request(s)"
+          + (unhealthyDeleted > 0 ? ", " + unhealthyDeleted + " not-Ready pod(s) deleted" : "")
+          + (surgeRequested > 0 ? "; surge " + surgeRequested + " requested" + surgeLead() : "")
+          + (policy.speed().adaptive().enabled() && lowestLimit < policy.maxInFlight()
+              ? "; adaptive concurrency went down to " + lowestLimit + " of " + policy.maxInFlight() : "");
+    }
+
+    /** How far the surge ran ahead of the drains: the overlap surgeBeforeDrain buys. */
+    private String surgeLead() {
+      if (surgeRequestedAt == null || firstDrainAt == null) {
+        return "";
+      }
+      return " " + seconds(Duration.between(surgeRequestedAt, firstDrainAt)) + " before the first drain"
+          + (firstNewReadyAt == null ? "" : ", first new node Ready "
+              + seconds(Duration.between(surgeRequestedAt, firstNewReadyAt)) + " after the request");
     }
 
     private RotationEvent event(RotationEvent.Type type, String node, ReasonCode reason, String msg, List<String> ev) {

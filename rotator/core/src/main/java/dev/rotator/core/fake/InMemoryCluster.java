@@ -19,7 +19,9 @@ import java.util.function.Function;
 
 /**
  * A Cluster in memory for engine unit tests: nodes, pods and PDB specs, with PDB status computed from the pods
- * and evictions refused (429) when a PDB has no disruption to spare. Records every mutating call. There is no
+ * and evictions refused (429) the way the API server refuses them (a Ready pod needs a disruption to spare, a
+ * not-Ready one needs the budget's healthy count met: {@code IfHealthyBudget}). Records every mutating call and
+ * counts reads per operation ({@link #reads}). There is no
  * scheduler or controller: tests add replacement nodes and pods themselves (e.g. from a {@link ManualClock}
  * hook).
  */
@@ -36,6 +38,7 @@ public final class InMemoryCluster implements Cluster {
   private Function<PodRef, EvictionResult> evictionScript;
   private RuntimeException failNodes;
   private final Map<String, java.util.ArrayDeque<RuntimeException>> failures = new java.util.HashMap<>();
+  private final Map<String, Integer> reads = new java.util.TreeMap<>();
 
   public synchronized InMemoryCluster addNode(NodeInfo n) {
     nodes.put(n.name(), n);
@@ -88,6 +91,15 @@ public final class InMemoryCluster implements Cluster {
     }
   }
 
+  /** How many times each read ran ({@code nodes}, {@code podsOnNode}, {@code pendingPods}, {@code pdbs}, ...). */
+  public synchronized int reads(String operation) {
+    return reads.getOrDefault(operation, 0);
+  }
+
+  private void countRead(String operation) {
+    reads.merge(operation, 1, Integer::sum);
+  }
+
   /** Every mutating call, e.g. {@code cordon node-1}, {@code evict ns/pod -> BLOCKED}. */
   public synchronized List<String> calls() {
     return List.copyOf(calls);
@@ -95,6 +107,7 @@ public final class InMemoryCluster implements Cluster {
 
   @Override
   public synchronized List<NodeInfo> nodes() {
+    countRead("nodes");
     if (failNodes != null) {
       throw failNodes;
     }
@@ -108,17 +121,20 @@ public final class InMemoryCluster implements Cluster {
 
   @Override
   public synchronized List<PodInfo> podsOnNode(String nodeName) {
+    countRead("podsOnNode");
     maybeFail("podsOnNode");
     return pods.values().stream().filter(p -> p.nodeName().equals(nodeName)).toList();
   }
 
   @Override
   public synchronized List<PodInfo> pendingPods() {
+    countRead("pendingPods");
     return pods.values().stream().filter(p -> "Pending".equals(p.phase())).toList();
   }
 
   @Override
   public synchronized List<PdbInfo> pdbs() {
+    countRead("pdbs");
     List<PdbInfo> out = new ArrayList<>();
     for (PdbSpec s : pdbs) {
       out.add(status(s));
@@ -224,14 +240,36 @@ public final class InMemoryCluster implements Cluster {
     if (pod == null) {
       return EvictionResult.gone();
     }
+    if ("Pending".equals(pod.phase()) || pod.finished() || pod.terminating()) {
+      // Nothing a budget protects runs in it (the API server skips the PDB check too).
+      return EvictionResult.evicted();
+    }
     for (PdbSpec s : pdbs) {
       PdbInfo st = status(s);
-      if (st.covers(pod) && pod.ready() && st.disruptionsAllowed() < 1) {
+      boolean refused = pod.ready()
+          ? st.disruptionsAllowed() < 1
+          : st.currentHealthy() < st.desiredHealthy(); // IfHealthyBudget, the API server's default
+      if (st.covers(pod) && refused) {
         return EvictionResult.blocked(
             "Cannot evict pod as it would violate the pod's disruption budget.", List.of(s.name()));
       }
     }
     return EvictionResult.evicted();
+  }
+
+  @Override
+  public synchronized List<PodInfo> podsSelectedBy(String namespace, LabelSelector selector) {
+    countRead("podsSelectedBy");
+    return pods.values().stream()
+        .filter(p -> p.ref().namespace().equals(namespace) && selector.matches(p.labels()))
+        .toList();
+  }
+
+  /** Records {@code delete pod NS/NAME (REASON)} and removes the pod, as a graceful delete ends. */
+  @Override
+  public synchronized void deleteUnhealthyPod(PodRef ref, String reason) {
+    calls.add("delete pod " + ref + " (" + reason + ")");
+    pods.remove(ref);
   }
 
   @Override
@@ -246,7 +284,10 @@ public final class InMemoryCluster implements Cluster {
     return new PodWatch() {
       @Override
       public List<PodInfo> pods() {
-        return podsOnNode(nodeName);
+        // A watch-fed view costs no request per look: not counted as a read.
+        synchronized (InMemoryCluster.this) {
+          return pods.values().stream().filter(p -> p.nodeName().equals(nodeName)).toList();
+        }
       }
 
       @Override

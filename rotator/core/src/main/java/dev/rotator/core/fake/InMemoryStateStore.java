@@ -14,6 +14,7 @@ public final class InMemoryStateStore implements StateStore {
   private final Clock clock;
   private ModeState mode = ModeState.initial();
   private RotationProgress progress;
+  private dev.rotator.core.pool.PoolSwitchRecord poolSwitch;
   private final List<ModeState> history = new ArrayList<>();
   private RuntimeException failReads;
 
@@ -53,6 +54,16 @@ public final class InMemoryStateStore implements StateStore {
   @Override
   public synchronized Optional<RotationProgress> progress() {
     return Optional.ofNullable(progress);
+  }
+
+  @Override
+  public synchronized void savePoolSwitch(dev.rotator.core.pool.PoolSwitchRecord r) {
+    this.poolSwitch = r;
+  }
+
+  @Override
+  public synchronized Optional<dev.rotator.core.pool.PoolSwitchRecord> poolSwitch() {
+    return Optional.ofNullable(poolSwitch);
   }
 
   public synchronized List<ModeState> history() {

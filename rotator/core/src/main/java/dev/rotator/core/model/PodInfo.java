@@ -1,5 +1,6 @@
 package dev.rotator.core.model;
 
+import java.time.Instant;
 import java.util.Map;
 
 /**
@@ -16,6 +17,10 @@ import java.util.Map;
  * @param phase {@code status.phase}
  * @param terminating {@code metadata.deletionTimestamp} is set
  * @param unschedulable Pending with condition PodScheduled=False, reason Unschedulable: no node fits
+ * @param notReadySince when the Ready condition last turned False ({@code lastTransitionTime}), null when the pod
+ *     is Ready or the time is unknown: how long a pod has been unhealthy (PDB hostage detection)
+ * @param state why the pod is not Ready as the kubelet says it, e.g. {@code CrashLoopBackOff} or {@code
+ *     ImagePullBackOff} (a container's waiting reason), or empty
  */
 public record PodInfo(
     PodRef ref,
@@ -28,13 +33,33 @@ public record PodInfo(
     boolean ready,
     String phase,
     boolean terminating,
-    boolean unschedulable) {
+    boolean unschedulable,
+    Instant notReadySince,
+    String state) {
 
   public PodInfo {
     nodeName = nodeName == null ? "" : nodeName;
+    state = state == null ? "" : state;
     labels = labels == null ? Map.of() : Map.copyOf(labels);
     ownerName = ownerName == null ? "" : ownerName;
     phase = phase == null ? "" : phase;
+  }
+
+  /** A pod whose unhealthy time and state are unknown (older adapters, tests). */
+  public PodInfo(
+      PodRef ref,
+      String nodeName,
+      Map<String, String> labels,
+      OwnerKind ownerKind,
+      String ownerName,
+      boolean mirror,
+      boolean usesEmptyDir,
+      boolean ready,
+      String phase,
+      boolean terminating,
+      boolean unschedulable) {
+    this(ref, nodeName, labels, ownerKind, ownerName, mirror, usesEmptyDir, ready, phase, terminating, unschedulable,
+        null, "");
   }
 
   /** Succeeded or Failed: nothing runs any more, eviction is not needed for safety. */

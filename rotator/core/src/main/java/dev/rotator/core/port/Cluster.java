@@ -13,8 +13,9 @@ import java.util.Optional;
  * and in memory in {@link dev.rotator.core.fake.InMemoryCluster}.
  *
  * <p>Contract: every mutating call is idempotent (cordoning a cordoned node, deleting a deleted node are
- * success). Failures are {@link ClusterException}. There is no call that deletes a pod: the only way
- * rotator removes a pod is {@link #evict(PodRef)}, which respects PodDisruptionBudgets.
+ * success). Failures are {@link ClusterException}. Rotator removes pods through {@link #evict(PodRef)}, which
+ * respects PodDisruptionBudgets; the one exception is {@link #deleteUnhealthyPod}, used only under the opt-in
+ * {@code policy.unhealthyPodEviction} for pods that are not Ready, and always a graceful delete.
  */
 public interface Cluster {
 
@@ -56,6 +57,28 @@ public interface Cluster {
 
   /** Asks the Eviction API (policy/v1) to evict one pod. Never throws for 404/429: see the result. */
   EvictionResult evict(PodRef pod);
+
+  /**
+   * Pods of one namespace matching a label selector (a namespaced LIST with a label selector: never all pods).
+   * Used rarely: to name the unhealthy pods of a PodDisruptionBudget that blocks a drain.
+   */
+  default List<PodInfo> podsSelectedBy(String namespace, dev.rotator.core.model.LabelSelector selector) {
+    throw new ClusterException(
+        ClusterException.Kind.PERMANENT, getClass().getSimpleName() + " cannot list pods by label selector");
+  }
+
+  /**
+   * Deletes one pod that is not Ready, gracefully (a plain DELETE with the pod's own grace period: never {@code
+   * gracePeriodSeconds=0}, never a force delete), the way a PDB with {@code unhealthyPodEvictionPolicy:
+   * AlwaysAllow} lets the Eviction API remove it. The engine calls it only under {@code
+   * policy.unhealthyPodEviction}, for a pod it saw not Ready past the grace period. Already gone = success.
+   *
+   * @param reason why, recorded by the implementation where it can (an audit annotation, a log line)
+   */
+  default void deleteUnhealthyPod(PodRef pod, String reason) {
+    throw new ClusterException(
+        ClusterException.Kind.PERMANENT, getClass().getSimpleName() + " cannot delete pods");
+  }
 
   /** Deletes the Node object. Already gone = success. */
   void deleteNode(String nodeName);

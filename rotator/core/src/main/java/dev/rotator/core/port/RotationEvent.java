@@ -29,7 +29,9 @@ public record RotationEvent(
     NODE_DONE,
     FROZEN,
     FINISHED,
-    ERROR
+    ERROR,
+    /** A not-Ready pod was deleted under the opt-in {@code policy.unhealthyPodEviction} (evidence says why). */
+    POD_DELETED
   }
 
   public RotationEvent {

@@ -26,4 +26,18 @@ public interface StateStore {
 
   /** The last recorded progress, if any. */
   Optional<RotationProgress> progress();
+
+  /**
+   * Records a node-pool switch's state (overwrites the previous record; kept apart from {@link #progress}, so a
+   * node rotation and a pool switch never overwrite each other's record). Stores that cannot persist it throw:
+   * a switch whose state would be lost on a crash must not start.
+   */
+  default void savePoolSwitch(dev.rotator.core.pool.PoolSwitchRecord record) {
+    throw new UnsupportedOperationException(getClass().getSimpleName() + " does not persist node-pool switches");
+  }
+
+  /** The last recorded node-pool switch, if any. */
+  default Optional<dev.rotator.core.pool.PoolSwitchRecord> poolSwitch() {
+    return Optional.empty();
+  }
 }

@@ -37,7 +37,8 @@ class RunbookCoverageTest {
 
   /** Runbooks that belong to no reason code. Adding a general runbook means adding it here. */
   static final Set<String> GENERAL =
-      Set.of("emergency-stop.md", "resume-after-freeze.md", "rollback-node-image.md", "control-plane-rotation.md");
+      Set.of("emergency-stop.md", "resume-after-freeze.md", "rollback-node-image.md", "rollback-node-pool.md", "control-plane-rotation.md",
+          "lock-held.md");
 
   static final String INDEX = "README.md";
 
