@@ -13,6 +13,7 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** rotator sim. */
 @Command(name = "sim", mixinStandardHelpOptions = true,
+    subcommands = {SimServeCommand.class, SimBenchCommand.class},
     description =
         "Runs a rotation against a simulated cluster (API on loopback, simulated scheduler, "
         + "kubelet, controllers and cloud, on a scaled clock) and reports what the simulator itself "
@@ -41,7 +42,8 @@ final class SimCommand implements Callable<Integer> {
     }
   }
 
-  @ArgGroup(exclusive = true, multiplicity = "1")
+  // Optional for picocli so that 'sim serve' and 'sim bench' need none; call() requires one.
+  @ArgGroup(exclusive = true, multiplicity = "0..1")
   Source source;
 
   @Option(names = "--report", paramLabel = "FILE", description = "write the JSON report here")
@@ -55,6 +57,9 @@ final class SimCommand implements Callable<Integer> {
     if (!verbose) {
       // The progress lines say what the engine's INFO log would; keep stderr for warnings and alerts.
       Logging.quietEngine();
+    }
+    if (source == null) {
+      throw new UsageException("one of --scenario FILE or --builtin NAME is required (or a subcommand: serve, bench)");
     }
     Scenario scenario = load(source);
     // Validate the rotator section before starting anything.
@@ -84,7 +89,12 @@ final class SimCommand implements Callable<Integer> {
       if (!Files.isRegularFile(s.file)) {
         throw new UsageException("--scenario: no such file: " + s.file);
       }
-      return Scenario.load(s.file);
+      try {
+        return Scenario.load(s.file);
+      } catch (dev.rotator.sim.ScenarioException e) {
+        // A bad scenario file is bad usage (exit 2), like a bad rotator.yaml; the message names the key.
+        throw new UsageException("--scenario: " + e.getMessage());
+      }
     }
     try {
       return Scenario.builtin(s.builtin);

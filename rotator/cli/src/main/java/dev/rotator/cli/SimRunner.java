@@ -92,11 +92,25 @@ final class SimRunner {
   static Outcome run(Scenario scenario, PrintWriter out, boolean verbose) throws InterruptedException {
     try (Simulator sim = Simulator.start(scenario);
         Session s = Session.forSimulator(configOf(scenario, sim), sim.apiUrl(), sim.cloud(), sim.clock())) {
-      RotationEngine engine = s.engine();
-      if (out != null) {
-        engine.addListener(new ProgressPrinter(out, verbose, sim.clock()));
+      RunResult r;
+      dev.rotator.core.pool.PoolSwitchResult switched = null;
+      if (s.poolSwitch()) {
+        // strategy nodePool: the Red/Black switch instead of the engine, through the simulated cloud's pools.
+        s.withNodePools(sim.nodePools());
+        dev.rotator.core.pool.PoolSwitch ps = s.poolSwitchOf(s.gate);
+        if (out != null) {
+          ps.addListener(PoolSwitchRun.progress(out, verbose, sim.clock()));
+        }
+        java.time.Instant began = sim.clock().now();
+        switched = ps.run("sim-" + scenario.name());
+        r = PoolSwitchRun.asRunResult(switched, Duration.between(began, sim.clock().now()));
+      } else {
+        RotationEngine engine = s.engine();
+        if (out != null) {
+          engine.addListener(new ProgressPrinter(out, verbose, sim.clock()));
+        }
+        r = engine.run(new RunOptions("sim-" + scenario.name(), false, false, "sim"));
       }
-      RunResult r = engine.run(new RunOptions("sim-" + scenario.name(), false, false, "sim"));
       // Let evicted pods finish starting so "pods lost" and readiness are judged on a settled cluster.
       sim.awaitQuiet(Duration.ofMinutes(10));
       SimReport report = sim.report();
@@ -108,6 +122,10 @@ final class SimRunner {
       claims.put("message", r.message());
       claims.set("evidence", Output.JSON.valueToTree(r.evidence()));
       claims.put("nodesDone", r.count(dev.rotator.core.engine.NodeState.DONE));
+      if (switched != null) {
+        claims.put("poolSwitchOutcome", switched.outcome().name());
+        claims.set("poolSwitch", Output.JSON.valueToTree(switched.record()));
+      }
       return new Outcome(r, report, json);
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IllegalStateException("simulator report is not valid JSON: " + e.getMessage(), e);
@@ -120,6 +138,7 @@ final class SimRunner {
     out.println("Simulator record (observed independently of rotator):");
     out.printf("  nodes rotated        %d of %d outdated (%d total)%n", r.nodesRotated(), r.nodesOutdatedAtStart(), r.nodesTotal());
     out.printf("  makespan             %.0f simulated s (%.1f wall s)%n", r.makespanSeconds(), r.wallSeconds());
+    out.printf("  lower bound          %s%n", SimServeCommand.describe(r));
     out.printf("  PDB violations       %d%n", r.pdbViolations());
     out.printf("  pods lost            %d%n", r.podsLost());
     out.printf("  max nodes unavailable %d%n", r.maxNodesUnavailable());

@@ -53,6 +53,8 @@ public final class ConfigMapStateStore implements StateStore {
   public static final String KEY_BY = "by";
   public static final String KEY_AT = "at";
   public static final String KEY_PROGRESS = "progress";
+  /** JSON of the node-pool switch record ({@link dev.rotator.core.pool.PoolSwitchRecord}). */
+  public static final String KEY_POOL_SWITCH = "poolSwitch";
 
   static final int MAX_ATTEMPTS = 5;
 
@@ -155,6 +157,36 @@ public final class ConfigMapStateStore implements StateStore {
       return Optional.of(JSON.readValue(json, RotationProgress.class));
     } catch (JsonProcessingException | RuntimeException e) {
       throw corrupt(KEY_PROGRESS, "is not a rotation progress record: " + firstLine(e.getMessage()), e);
+    }
+  }
+
+  @Override
+  public void savePoolSwitch(dev.rotator.core.pool.PoolSwitchRecord record) {
+    String json;
+    try {
+      json = JSON.writeValueAsString(record);
+    } catch (JsonProcessingException e) {
+      throw new ClusterException(Kind.PERMANENT, "cannot serialize the pool switch record: " + e.getMessage(), e);
+    }
+    write(
+        "save pool switch",
+        data -> {
+          data.put(KEY_POOL_SWITCH, json);
+          return new Change<>(true, null);
+        });
+  }
+
+  @Override
+  public Optional<dev.rotator.core.pool.PoolSwitchRecord> poolSwitch() {
+    ConfigMap cm = read();
+    String json = cm == null ? null : dataOf(cm).get(KEY_POOL_SWITCH);
+    if (json == null || json.isBlank()) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(JSON.readValue(json, dev.rotator.core.pool.PoolSwitchRecord.class));
+    } catch (JsonProcessingException | RuntimeException e) {
+      throw corrupt(KEY_POOL_SWITCH, "is not a pool switch record: " + firstLine(e.getMessage()), e);
     }
   }
 
@@ -284,7 +316,7 @@ public final class ConfigMapStateStore implements StateStore {
     return new ClusterException(
         Kind.PERMANENT,
         "ConfigMap " + location() + ": key '" + key + "' " + problem
-            + (KEY_PROGRESS.equals(key)
+            + (KEY_PROGRESS.equals(key) || KEY_POOL_SWITCH.equals(key)
                 ? "; fix or delete the key (the next run writes a new record)"
                 : "; fix it by hand, or run 'rotator resume' to rewrite the mode keys"),
         cause);

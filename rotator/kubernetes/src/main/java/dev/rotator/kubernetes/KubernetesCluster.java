@@ -1,5 +1,6 @@
 package dev.rotator.kubernetes;
 
+import dev.rotator.core.model.LabelSelector;
 import dev.rotator.core.model.NodeInfo;
 import dev.rotator.core.model.PdbInfo;
 import dev.rotator.core.model.PodInfo;
@@ -46,10 +47,15 @@ import java.util.function.Function;
  *       of times, so a concurrent kubelet or controller update is never overwritten.
  *   <li>Eviction: a policy/v1 {@code Eviction} POSTed through the client's HTTP layer (see {@link
  *       #evict(PodRef)} for why not {@code PodResource.evict}).
- *   <li>There is no pod deletion anywhere in this class, by design.
+ *   <li>Pods are deleted in one place only, {@link #deleteUnhealthyPod}: a graceful DELETE of a not-Ready pod under
+ *       the opt-in {@code policy.unhealthyPodEviction}, with UID and resourceVersion preconditions; never forced.
  * </ul>
  *
- * Failures are {@link ClusterException}s typed by {@link KubeErrors}. The caller owns the client: {@link
+ * Every call goes through an {@link ApiGuard}: a circuit breaker that turns an API failing again and again
+ * into a PERMANENT failure (the engine freezes with API_UNAVAILABLE), bounded jittered retries of reads, and
+ * a bounded re-read-and-retry of node writes answered 409 Conflict.
+ *
+ * <p>Failures are {@link ClusterException}s typed by {@link KubeErrors}. The caller owns the client: {@link
  * #close()} stops the pod watches this instance started, not the client.
  */
 public final class KubernetesCluster implements Cluster, AutoCloseable {
@@ -64,10 +70,27 @@ public final class KubernetesCluster implements Cluster, AutoCloseable {
   static final int MAX_PAGES = 1_000;
 
   private final KubernetesClient client;
+  private final ApiGuard guard;
   private final Set<InformerPodWatch> watches = ConcurrentHashMap.newKeySet();
 
+  /** With the system clock for backoff (the CLI against a real cluster). */
   public KubernetesCluster(KubernetesClient client) {
+    this(client, new ApiGuard(dev.rotator.core.SystemClock.INSTANCE));
+  }
+
+  /** Backing off on {@code clock} (the simulator's scaled clock, a test's manual clock). */
+  public KubernetesCluster(KubernetesClient client, dev.rotator.core.port.Clock clock) {
+    this(client, new ApiGuard(clock));
+  }
+
+  public KubernetesCluster(KubernetesClient client, ApiGuard guard) {
     this.client = client;
+    this.guard = guard;
+  }
+
+  /** The circuit breaker and retry policy of this adapter. */
+  public ApiGuard guard() {
+    return guard;
   }
 
   public KubernetesClient client() {
@@ -83,12 +106,14 @@ public final class KubernetesCluster implements Cluster, AutoCloseable {
 
   @Override
   public Optional<NodeInfo> node(String name) {
-    try {
-      Node n = client.nodes().withName(name).get();
-      return Optional.ofNullable(n).map(KubeModel::toNodeInfo);
-    } catch (RuntimeException e) {
-      throw KubeErrors.map("get node " + name, e);
-    }
+    return guard.read("get node " + name, () -> {
+      try {
+        Node n = client.nodes().withName(name).get();
+        return Optional.ofNullable(n).map(KubeModel::toNodeInfo);
+      } catch (RuntimeException e) {
+        throw KubeErrors.map("get node " + name, e);
+      }
+    });
   }
 
   @Override
@@ -96,6 +121,25 @@ public final class KubernetesCluster implements Cluster, AutoCloseable {
     return listAll(
             "list pods on node " + nodeName,
             opts -> client.pods().inAnyNamespace().withField("spec.nodeName", nodeName).list(opts))
+        .stream()
+        .map(KubeModel::toPodInfo)
+        .toList();
+  }
+
+  /** A namespaced LIST with the selector's labels and expressions (a selector that matches nothing lists nothing). */
+  @Override
+  public List<PodInfo> podsSelectedBy(String namespace, LabelSelector selector) {
+    var b = new io.fabric8.kubernetes.api.model.LabelSelectorBuilder().withMatchLabels(selector.matchLabels());
+    for (LabelSelector.Requirement r : selector.matchExpressions()) {
+      if (("In".equals(r.operator()) && r.values().isEmpty()) || !Set.of("In", "NotIn", "Exists", "DoesNotExist").contains(r.operator())) {
+        return List.of(); // a null PDB selector (KubeModel), or an operator we do not know: selects nothing
+      }
+      b.addNewMatchExpression().withKey(r.key()).withOperator(r.operator()).withValues(r.values()).endMatchExpression();
+    }
+    io.fabric8.kubernetes.api.model.LabelSelector fabric = b.build();
+    return listAll(
+            "list pods of " + namespace + " matching " + selector,
+            opts -> client.pods().inNamespace(namespace).withLabelSelector(fabric).list(opts))
         .stream()
         .map(KubeModel::toPodInfo)
         .toList();
@@ -133,15 +177,36 @@ public final class KubernetesCluster implements Cluster, AutoCloseable {
   }
 
   private void setUnschedulable(String nodeName, String value) {
-    try {
-      client
-          .nodes()
-          .withName(nodeName)
-          .patch(
-              PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"unschedulable\":" + value + "}}");
-    } catch (RuntimeException e) {
-      throw KubeErrors.map(("true".equals(value) ? "cordon" : "uncordon") + " node " + nodeName, e);
+    String what = ("true".equals(value) ? "cordon" : "uncordon") + " node " + nodeName;
+    for (int attempt = 1; ; attempt++) {
+      try {
+        guard.call(what, () -> {
+          try {
+            return client
+                .nodes()
+                .withName(nodeName)
+                .patch(
+                    PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"unschedulable\":" + value + "}}");
+          } catch (RuntimeException e) {
+            throw KubeErrors.map(what, e);
+          }
+        });
+        return;
+      } catch (ClusterException e) {
+        // A 409 on a merge patch: someone wrote the node meanwhile. Re-read (it may be gone) and patch again.
+        if (!isConflict(e) || attempt >= MAX_CONFLICT_RETRIES) {
+          throw e;
+        }
+        guard.backoff(attempt);
+        if (node(nodeName).isEmpty()) {
+          throw new ClusterException(Kind.NOT_FOUND, what + ": node " + nodeName + " not found");
+        }
+      }
     }
+  }
+
+  private static boolean isConflict(ClusterException e) {
+    return e.getCause() instanceof KubernetesClientException kce && kce.getCode() == 409;
   }
 
   @Override
@@ -218,26 +283,37 @@ public final class KubernetesCluster implements Cluster, AutoCloseable {
   private void updateNode(String what, String nodeName, Function<Node, Boolean> change) {
     KubernetesClientException lastConflict = null;
     for (int attempt = 1; attempt <= MAX_CONFLICT_RETRIES; attempt++) {
-      try {
-        Node node = client.nodes().withName(nodeName).get();
-        if (node == null) {
-          throw new ClusterException(Kind.NOT_FOUND, what + ": node " + nodeName + " not found");
-        }
-        if (!change.apply(node)) {
-          return;
-        }
-        // update() keeps the resourceVersion that was read: optimistic locking, a 409 on a lost race.
-        client.nodes().resource(node).update();
-        return;
-      } catch (KubernetesClientException e) {
-        if (e.getCode() != 409) {
+      if (attempt > 1) {
+        guard.backoff(attempt - 1);
+      }
+      Node node = guard.read(what, () -> {
+        try {
+          return client.nodes().withName(nodeName).get();
+        } catch (RuntimeException e) {
           throw KubeErrors.map(what, e);
         }
-        lastConflict = e;
+      });
+      if (node == null) {
+        throw new ClusterException(Kind.NOT_FOUND, what + ": node " + nodeName + " not found");
+      }
+      if (!change.apply(node)) {
+        return;
+      }
+      try {
+        // update() keeps the resourceVersion that was read: optimistic locking, a 409 on a lost race.
+        guard.call(what, () -> {
+          try {
+            return client.nodes().resource(node).update();
+          } catch (RuntimeException e) {
+            throw KubeErrors.map(what, e);
+          }
+        });
+        return;
       } catch (ClusterException e) {
-        throw e;
-      } catch (RuntimeException e) {
-        throw KubeErrors.map(what, e);
+        if (!isConflict(e)) {
+          throw e;
+        }
+        lastConflict = (KubernetesClientException) e.getCause();
       }
     }
     throw new ClusterException(
@@ -279,6 +355,7 @@ public final class KubernetesCluster implements Cluster, AutoCloseable {
             "pods",
             pod.name(),
             "eviction");
+    guard.checkPermitted("evict pod " + pod);
     long timeoutMs = client.getConfiguration().getRequestTimeout();
     HttpRequest request =
         client
@@ -298,11 +375,19 @@ public final class KubernetesCluster implements Cluster, AutoCloseable {
       return EvictionResult.failed("eviction of " + pod + " interrupted");
     } catch (ExecutionException e) {
       Throwable cause = e.getCause() == null ? e : e.getCause();
+      guard.recordFailure("evict pod " + pod, String.valueOf(cause));
       return EvictionResult.failed("eviction of " + pod + " failed: " + cause);
     } catch (TimeoutException e) {
+      guard.recordFailure("evict pod " + pod, "no answer within " + (timeoutMs * 2) + " ms");
       return EvictionResult.failed("eviction of " + pod + ": no answer within " + (timeoutMs * 2) + " ms");
     }
     int code = response.code();
+    if (code >= 500 || code == 408) {
+      guard.recordFailure("evict pod " + pod, "HTTP " + code);
+    } else {
+      // 2xx, 404, and 429 from a PDB (the API answered; the budget said no) are answers, not API failures.
+      guard.recordSuccess();
+    }
     if (code == 401 || code == 403) {
       throw new ClusterException(
           Kind.PERMANENT,
@@ -315,17 +400,78 @@ public final class KubernetesCluster implements Cluster, AutoCloseable {
 
   @Override
   public void deleteNode(String nodeName) {
-    try {
-      // fabric8 answers a 404 on delete with an empty list rather than an exception: gone is success.
-      client.nodes().withName(nodeName).delete();
-    } catch (KubernetesClientException e) {
-      if (e.getCode() == 404) {
-        return;
+    guard.call("delete node " + nodeName, () -> {
+      try {
+        // fabric8 answers a 404 on delete with an empty list rather than an exception: gone is success.
+        client.nodes().withName(nodeName).delete();
+      } catch (KubernetesClientException e) {
+        if (e.getCode() == 404) {
+          return null;
+        }
+        throw KubeErrors.map("delete node " + nodeName, e);
+      } catch (RuntimeException e) {
+        throw KubeErrors.map("delete node " + nodeName, e);
       }
-      throw KubeErrors.map("delete node " + nodeName, e);
-    } catch (RuntimeException e) {
-      throw KubeErrors.map("delete node " + nodeName, e);
+      return null;
+    });
+  }
+
+  /**
+   * Re-reads the pod and, if it is still not Ready, DELETEs it with the pod's own grace period and a UID and
+   * resourceVersion precondition, so a pod recreated under the same name (a StatefulSet's) or one that became
+   * Ready since is never hit: the API answers 409 and this throws RETRYABLE. Never {@code gracePeriodSeconds=0},
+   * never {@code --force}. Gone (before or during) = success.
+   */
+  @Override
+  public void deleteUnhealthyPod(PodRef pod, String reason) {
+    String what = "delete not-Ready pod " + pod;
+    io.fabric8.kubernetes.api.model.Pod live = guard.read("get pod " + pod, () -> {
+      try {
+        return client.pods().inNamespace(pod.namespace()).withName(pod.name()).get();
+      } catch (RuntimeException e) {
+        throw KubeErrors.map("get pod " + pod, e);
+      }
+    });
+    if (live == null) {
+      return;
     }
+    if (KubeModel.toPodInfo(live).ready()) {
+      throw new ClusterException(Kind.RETRYABLE, what + ": the pod is Ready again, not deleted");
+    }
+    DeleteOptions options = new DeleteOptions();
+    options.setPreconditions(new io.fabric8.kubernetes.api.model.Preconditions(
+        live.getMetadata().getResourceVersion(), live.getMetadata().getUid()));
+    String url = URLUtils.join(client.getMasterUrl().toString(), "api", "v1", "namespaces", pod.namespace(), "pods",
+        pod.name());
+    guard.checkPermitted(what);
+    long timeoutMs = client.getConfiguration().getRequestTimeout();
+    HttpRequest request = client.getHttpClient().newHttpRequestBuilder()
+        .uri(url)
+        .delete("application/json", client.getKubernetesSerialization().asJson(options))
+        .timeout(timeoutMs, TimeUnit.MILLISECONDS)
+        .build();
+    HttpResponse<String> response;
+    try {
+      response = client.getHttpClient().sendAsync(request, String.class).get(timeoutMs * 2, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ClusterException(Kind.RETRYABLE, what + ": interrupted");
+    } catch (ExecutionException | TimeoutException e) {
+      guard.recordFailure(what, String.valueOf(e));
+      throw new ClusterException(Kind.RETRYABLE, what + ": " + e, e);
+    }
+    int code = response.code();
+    if (code >= 500 || code == 408) {
+      guard.recordFailure(what, "HTTP " + code);
+    } else {
+      guard.recordSuccess();
+    }
+    if (code / 100 == 2 || code == 404) {
+      return;
+    }
+    Kind kind = code == 401 || code == 403 || code == 400 || code == 422 ? Kind.PERMANENT : Kind.RETRYABLE;
+    throw new ClusterException(kind, what + " (" + reason + "): HTTP " + code + " " + abbreviate(response.body())
+        + (kind == Kind.PERMANENT ? " (policy.unhealthyPodEviction needs 'delete' on pods)" : ""));
   }
 
   @Override
@@ -355,18 +501,20 @@ public final class KubernetesCluster implements Cluster, AutoCloseable {
       String what, Function<ListOptions, ? extends KubernetesResourceList<T>> lister) {
     List<T> all = new ArrayList<>();
     String cont = null;
-    try {
-      for (int page = 0; page < MAX_PAGES; page++) {
-        ListOptions opts = new ListOptionsBuilder().withLimit(PAGE_SIZE).withContinue(cont).build();
-        KubernetesResourceList<T> list = lister.apply(opts);
-        all.addAll(list.getItems());
-        cont = list.getMetadata() == null ? null : list.getMetadata().getContinue();
-        if (cont == null || cont.isEmpty()) {
-          return all;
+    for (int page = 0; page < MAX_PAGES; page++) {
+      ListOptions opts = new ListOptionsBuilder().withLimit(PAGE_SIZE).withContinue(cont).build();
+      KubernetesResourceList<T> list = guard.read(what, () -> {
+        try {
+          return lister.apply(opts);
+        } catch (RuntimeException e) {
+          throw KubeErrors.map(what, e);
         }
+      });
+      all.addAll(list.getItems());
+      cont = list.getMetadata() == null ? null : list.getMetadata().getContinue();
+      if (cont == null || cont.isEmpty()) {
+        return all;
       }
-    } catch (RuntimeException e) {
-      throw KubeErrors.map(what, e);
     }
     throw new ClusterException(
         Kind.PERMANENT, what + ": more than " + (PAGE_SIZE * MAX_PAGES) + " objects, refusing to go on");

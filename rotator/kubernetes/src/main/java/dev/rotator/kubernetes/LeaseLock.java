@@ -73,7 +73,20 @@ public final class LeaseLock implements AutoCloseable {
   private ScheduledExecutorService heartbeat;
 
   public LeaseLock(KubernetesClient client, Clock clock, String namespace, String identity) {
-    this(client, clock, namespace, identity, LEASE_DURATION, RENEW_INTERVAL);
+    this(client, clock, namespace, identity, onScaledClock(clock, LEASE_DURATION), RENEW_INTERVAL);
+  }
+
+  /**
+   * On a simulator's fast clock ({@code rotator sim serve}) a wall-time hiccup (a cold JIT, a GC pause, a
+   * starved CPU) is multiplied by the scale, and 60 simulated seconds can be a fraction of a wall second: there
+   * the lease is stretched to last at least 10 wall seconds. A real clock keeps {@code lease} as it is.
+   */
+  private static Duration onScaledClock(Clock clock, Duration lease) {
+    Duration minWall = Duration.ofSeconds(10);
+    if (clock instanceof dev.rotator.core.ScaledClock scaled && scaled.toWall(lease).compareTo(minWall) < 0) {
+      return Duration.ofSeconds((long) Math.ceil(minWall.toSeconds() * scaled.scale()));
+    }
+    return lease;
   }
 
   public LeaseLock(KubernetesClient client, Clock clock, String namespace, String identity,
@@ -271,7 +284,9 @@ public final class LeaseLock implements AutoCloseable {
         t.setDaemon(true);
         return t;
       });
-      long every = renewInterval.toMillis();
+      // On a simulator's scaled clock the lease expires in simulated time: renew at the same simulated pace.
+      long every = Math.max(1, clock instanceof dev.rotator.core.ScaledClock scaled
+          ? scaled.toWall(renewInterval).toMillis() : renewInterval.toMillis());
       heartbeat.scheduleWithFixedDelay(this::renew, every, every, TimeUnit.MILLISECONDS);
     }
   }

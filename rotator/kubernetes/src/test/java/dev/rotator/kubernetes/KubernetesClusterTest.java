@@ -44,7 +44,8 @@ class KubernetesClusterTest {
   @BeforeEach
   void start() {
     api = new MockApi();
-    cluster = new KubernetesCluster(api.client);
+    // A test clock: the adapter's retry backoff passes instantly.
+    cluster = new KubernetesCluster(api.client, new TestClock(java.time.Instant.parse("2026-01-01T00:00:00Z")));
   }
 
   @AfterEach
@@ -545,12 +546,15 @@ class KubernetesClusterTest {
     }
 
     @Test
-    @DisplayName("API errors are typed: 503 RETRYABLE (one request, no hidden retries), 403 PERMANENT")
+    @DisplayName("API errors are typed: 503 RETRYABLE (after rotator's own bounded read retries, none hidden in"
+        + " fabric8), 403 PERMANENT")
     void errorKinds() {
-      api.dispatcher.failNext("GET", "/api/v1/nodes", TestDispatcher.failure(503, "ServiceUnavailable", "etcd"), 1);
+      api.dispatcher.failNext("GET", "/api/v1/nodes", TestDispatcher.failure(503, "ServiceUnavailable", "etcd"),
+          ApiGuard.READ_ATTEMPTS);
       ClusterException unavailable = assertThrows(ClusterException.class, () -> cluster.nodes());
       assertEquals(ClusterException.Kind.RETRYABLE, unavailable.kind());
-      assertEquals(1, api.dispatcher.requests().size(), "fabric8 did not retry behind rotator's back");
+      assertEquals(ApiGuard.READ_ATTEMPTS, api.dispatcher.requests().size(),
+          "exactly rotator's bounded read attempts: fabric8 did not retry behind rotator's back");
 
       api.dispatcher.failNext("GET", "/api/v1/nodes", TestDispatcher.failure(403, "Forbidden", "nodes is forbidden"), 1);
       ClusterException forbidden = assertThrows(ClusterException.class, () -> cluster.nodes());

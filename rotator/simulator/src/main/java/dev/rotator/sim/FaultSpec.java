@@ -18,6 +18,11 @@ public sealed interface FaultSpec {
           "etcdMembersDown",
           "apiErrors",
           "apiLatency",
+          "connectionResets",
+          "watchDrops",
+          "nodeConflicts",
+          "podsStuckTerminating",
+          "pdbTightened",
           "nodesNotReady",
           "quotaExhausted",
           "alertFiring",
@@ -112,6 +117,57 @@ public sealed interface FaultSpec {
     @Override
     public String kind() {
       return "replacementOldVersion";
+    }
+  }
+
+  /**
+   * {@code percent} % of the API requests (counted as for {@link ApiErrors}) find their connection reset: the
+   * request is read but never reaches the API server, and the client's TCP connection is closed with a reset
+   * (RST) instead of an answer. Watch upgrades are never reset (see {@link WatchDrops}).
+   */
+  record ConnectionResets(Window window, int percent) implements FaultSpec {
+    @Override
+    public String kind() {
+      return "connectionResets";
+    }
+  }
+
+  /** Every {@code everySeconds} simulated seconds, every open watch stream is closed by the server mid-way. */
+  record WatchDrops(Window window, long everySeconds) implements FaultSpec {
+    @Override
+    public String kind() {
+      return "watchDrops";
+    }
+  }
+
+  /**
+   * {@code percent} % of the PUT and PATCH requests on Node objects are answered 409 Conflict ("the object has
+   * been modified") instead of being carried out, as when the kubelet or a controller wrote the node between
+   * a client's read and its write.
+   */
+  record NodeConflicts(Window window, int percent) implements FaultSpec {
+    @Override
+    public String kind() {
+      return "nodeConflicts";
+    }
+  }
+
+  /**
+   * Every pod (DaemonSet pods excepted) on a cordoned node gets a finalizer nobody removes while the fault is
+   * on: an evicted pod stays Terminating, as with a stuck storage or service-mesh finalizer.
+   */
+  record PodsStuckTerminating(Window window) implements FaultSpec {
+    @Override
+    public String kind() {
+      return "podsStuckTerminating";
+    }
+  }
+
+  /** Someone edits the PDB {@code namespace/name} to {@code minAvailable: 100%}: it allows no disruption. */
+  record PdbTightened(Window window, String namespace, String name) implements FaultSpec {
+    @Override
+    public String kind() {
+      return "pdbTightened";
     }
   }
 }

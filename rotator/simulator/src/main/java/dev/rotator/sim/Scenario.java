@@ -56,7 +56,13 @@ public record Scenario(
           "alert-firing",
           "replacement-stuck",
           "aws-asg",
-          "gke-pool");
+          "gke-pool",
+          "pool-switch",
+          "pool-switch-freeze",
+          "pool-switch-no-quota",
+          "small",
+          "reference",
+          "large");
 
   public Scenario {
     nodeGroups = List.copyOf(nodeGroups);
@@ -198,6 +204,15 @@ public record Scenario(
       nodeSelector = Map.copyOf(nodeSelector);
       tolerations = List.copyOf(tolerations);
     }
+  }
+
+  /** This scenario on a clock running {@code scale} simulated seconds per wall second. */
+  public Scenario withScale(double scale) {
+    if (!(scale > 0) || Double.isInfinite(scale)) {
+      throw new IllegalArgumentException("scale must be a positive finite number, got " + scale);
+    }
+    return new Scenario(name, seed, new ClockSpec(scale, clock.start()), nodeGroups, workloads, rotatorConfig,
+        controlPlaneVersion, etcd, prometheus, faults, timing);
   }
 
   /** Reads a scenario file. */

@@ -56,6 +56,12 @@ final class ScenarioParser {
   static final int MAX_GKE_NAME_PARTS = 63 - 19;
   static final int MAX_ETCD_MEMBERS = 7;
   static final long MAX_DELAY_MILLIS = 10_000;
+  /** Any whole number in a scenario: beyond this it is a typo or an attack, never a cluster. */
+  static final long MAX_WHOLE_NUMBER = 1_000_000_000L;
+  /** Nodes per group (size, maxSize): far above the 5,000-node benchmarks, far below a DoS. */
+  static final int MAX_GROUP_NODES = 20_000;
+  /** Replicas per workload. */
+  static final int MAX_REPLICAS = 1_000_000;
   // Decimals as BigDecimal nodes, exactly as rotator's config loader reads rotator.yaml: the rotator:
   // subtree is handed to it as a tree, and it refuses binary doubles (0.05 must stay 0.05).
   private static final ObjectMapper YAML =
@@ -219,6 +225,10 @@ final class ScenarioParser {
           case "etcdMembersDown" -> List.of("count");
           case "apiErrors" -> List.of("errorPercent", "status", "retryAfterSeconds", "spareRotatorState");
           case "apiLatency" -> List.of("delayMillis");
+          case "connectionResets", "nodeConflicts" -> List.of("percent");
+          case "watchDrops" -> List.of("everySeconds");
+          case "podsStuckTerminating" -> List.of();
+          case "pdbTightened" -> List.of("namespace", "name");
           case "nodesNotReady" -> List.of("count", "group");
           case "quotaExhausted", "replacementNotReady" -> List.of("group");
           case "alertFiring" -> List.of("alertname", "labels");
@@ -268,6 +278,34 @@ final class ScenarioParser {
           throw fail(path + ".delayMillis", "must be at most " + MAX_DELAY_MILLIS + " (wall time), got " + delay);
         }
         return new FaultSpec.ApiLatency(w, delay);
+      }
+      case "connectionResets":
+      case "nodeConflicts": {
+        int pct = (int) required(o, path, "percent", 1,
+            kind.equals("connectionResets")
+                ? "the percentage of API requests whose connection is reset (1..100)"
+                : "the percentage of PUT/PATCH requests on Nodes answered 409 (1..100)");
+        if (pct > 100) {
+          throw fail(path + ".percent", "must be at most 100, got " + pct);
+        }
+        return kind.equals("connectionResets")
+            ? new FaultSpec.ConnectionResets(w, pct)
+            : new FaultSpec.NodeConflicts(w, pct);
+      }
+      case "podsStuckTerminating": {
+        return new FaultSpec.PodsStuckTerminating(w);
+      }
+      case "pdbTightened": {
+        String ns = o.string("namespace", "default");
+        String pdb = o.string("name", null);
+        if (pdb == null || pdb.isBlank()) {
+          throw fail(path + ".name", "required: the name of a workload with a pdb (its PDB has the workload's name)");
+        }
+        return new FaultSpec.PdbTightened(w, ns, pdb);
+      }
+      case "watchDrops": {
+        long every = required(o, path, "everySeconds", 1, "simulated seconds between two drops of every watch");
+        return new FaultSpec.WatchDrops(w, every);
       }
       case "nodesNotReady": {
         int count = (int) required(o, path, "count", 1, "the number of nodes to turn NotReady");
@@ -429,10 +467,16 @@ final class ScenarioParser {
     if (size < 0) {
       throw fail(path + ".size", "required: the number of nodes at start (>= 0)");
     }
+    if (size > MAX_GROUP_NODES) {
+      throw fail(path + ".size", "must be at most " + MAX_GROUP_NODES + " (the simulator's scale limit), got " + size);
+    }
     int minSize = (int) o.integer("minSize", 0, 0);
     int maxSize = (int) o.integer("maxSize", Math.max(size * 2, size + 1), 0);
     if (minSize > size) {
       throw fail(path + ".minSize", "must be <= size (" + size + "), got " + minSize);
+    }
+    if (maxSize > MAX_GROUP_NODES) {
+      throw fail(path + ".maxSize", "must be at most " + MAX_GROUP_NODES + ", got " + maxSize);
     }
     if (maxSize < size) {
       throw fail(path + ".maxSize", "must be >= size (" + size + "), got " + maxSize);
@@ -534,6 +578,9 @@ final class ScenarioParser {
       throw fail(path + ".replicas", "not used for " + kind + " (one pod per node)");
     }
     int replicas = (int) o.integer("replicas", 1, 0);
+    if (replicas > MAX_REPLICAS) {
+      throw fail(path + ".replicas", "must be at most " + MAX_REPLICAS + " (the simulator's scale limit), got " + replicas);
+    }
     long cpu = o.cpu("cpu", 100);
     long mem = o.integer("memoryMi", 128, 0);
     int startup = (int) o.integer("startupSeconds", 5, 0);
@@ -650,6 +697,10 @@ final class ScenarioParser {
       }
       if (!v.isIntegralNumber()) {
         throw fail(key(k), "expected a whole number, got " + v);
+      }
+      // asLong() of a number beyond long wraps silently; and every count here must fit an int.
+      if (!v.canConvertToLong() || (min > Long.MIN_VALUE && Math.abs(v.asLong()) > MAX_WHOLE_NUMBER)) {
+        throw fail(key(k), "must be at most " + MAX_WHOLE_NUMBER + " in magnitude, got " + abbreviate(v.asText()));
       }
       if (v.asLong() < min) {
         throw fail(key(k), "must be >= " + min + ", got " + v.asLong());
@@ -769,5 +820,9 @@ final class ScenarioParser {
       }
       throw fail(key(k), "expected a whole number >= 0 or a percentage like \"50%\", got " + v);
     }
+  }
+
+  private static String abbreviate(String text) {
+    return text.length() > 40 ? text.substring(0, 40) + "... (" + text.length() + " digits)" : text;
   }
 }

@@ -19,7 +19,7 @@ import java.util.Map;
  * @param nodesRotated original nodes whose Node was deleted and whose instance was terminated
  * @param rotationComplete every originally outdated node rotated, the cloud settled (nothing to launch or
  *     provisioning) and every live instance has a Ready Node
- * @param makespanSeconds simulated seconds from the first cordon or eviction to completion (or to now)
+ * @param makespanSeconds simulated seconds from the first surge, cordon or eviction to completion (or to now)
  * @param wallSeconds wall seconds since the simulation was ready
  * @param pdbViolations number of PDB violations
  * @param pdbViolationDetails one line per violation
@@ -49,6 +49,10 @@ import java.util.Map;
  * @param cloudFlavors per node group, the cloud its fake imitates ({@code fake}, {@code aws}, {@code gke})
  * @param cloudZones per node group, at report time: live instances per zone
  * @param cloudInstances every instance the fake cloud ever had, in launch order, terminated ones included
+ * @param lowerBound the shortest makespan any orchestrator could achieve on this scenario under the policy's
+ *     maxUnavailable and maxSurge ({@link LowerBound})
+ * @param makespanOverLowerBound {@code makespanSeconds / lowerBound.seconds}; null when there is no finite,
+ *     positive bound
  */
 @JsonPropertyOrder({
   "scenario", "nodesTotal", "nodesOutdatedAtStart", "nodesRotated", "rotationComplete", "makespanSeconds",
@@ -56,7 +60,8 @@ import java.util.Map;
   "podsLostDetails", "podDeleteRequests", "invariantViolations", "evictionsAccepted", "evictionsRefused",
   "apiRequests", "apiRequestsByVerb", "apiRequestsByClient", "apiRequestsByResource", "freezes",
   "graceSeconds", "faults", "reactionSeconds", "disruptiveActions", "disruptiveActionsAfterFault",
-  "disruptiveActionsAfterFaultDetails", "cloudFlavors", "cloudZones", "cloudInstances"
+  "disruptiveActionsAfterFaultDetails", "cloudFlavors", "cloudZones", "cloudInstances", "lowerBound",
+  "makespanOverLowerBound"
 })
 public record SimReport(
     String scenario,
@@ -89,7 +94,9 @@ public record SimReport(
     List<String> disruptiveActionsAfterFaultDetails,
     Map<String, String> cloudFlavors,
     Map<String, Map<String, Integer>> cloudZones,
-    List<CloudInstance> cloudInstances) {
+    List<CloudInstance> cloudInstances,
+    LowerBound.Result lowerBound,
+    Double makespanOverLowerBound) {
 
   /**
    * One instance of the fake cloud as the report shows it.

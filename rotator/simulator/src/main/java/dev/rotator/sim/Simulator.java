@@ -63,6 +63,7 @@ public final class Simulator implements AutoCloseable {
   private final ScaledClock clock;
   private final ClusterStore store;
   private final FakeCloud cloud;
+  private final dev.rotator.provider.fake.FakeNodePools nodePools;
   private final Recorder recorder;
   private final NodeLifecycle nodes;
   private final Scheduler scheduler;
@@ -79,12 +80,15 @@ public final class Simulator implements AutoCloseable {
   private Instant readyAt;
   private volatile boolean stopping;
   private volatile Throwable failure;
+  private volatile LowerBound.Result lowerBound;
 
   private Simulator(Scenario scenario) {
     this.scenario = scenario;
+    this.lowerBound = LowerBound.of(scenario);
     this.clock = new ScaledClock(scenario.clock().start(), scenario.clock().scale());
     this.store = new ClusterStore(clock);
     this.cloud = new FakeCloud(clock);
+    this.nodePools = new dev.rotator.provider.fake.FakeNodePools(cloud);
     this.pdbs = new PdbTracker(store);
     this.recorder =
         new Recorder(
@@ -120,6 +124,7 @@ public final class Simulator implements AutoCloseable {
     }
     faults = new FaultInjector(scenario, store, cloud, recorder, nodes, apiFaults, etcd, prometheus);
     nodes.registration(faults);
+    nodes.nodePools(nodePools);
     workloads = new WorkloadController(store, new Names(scenario.seed()), ClusterBootstrap.staticPods(scenario));
     // Listener order: controllers, then the PDB status, then the recorder. Each sees every event in order.
     store.addListener(pdbs);
@@ -145,6 +150,7 @@ public final class Simulator implements AutoCloseable {
     cloud.addListener(nodes);
     ClusterBootstrap.workloads(store, scenario);
     settle();
+    api.control(new SimControl(this, cloud));
     api.start();
     recorder.arm();
     readyAt = clock.now();
@@ -249,6 +255,11 @@ public final class Simulator implements AutoCloseable {
     return cloud;
   }
 
+  /** Whole node pools on {@link #cloud()}: what a node-pool switch creates and deletes pools through. */
+  public dev.rotator.provider.fake.FakeNodePools nodePools() {
+    return nodePools;
+  }
+
   /** Why the controllers stopped, if they did. */
   public Optional<Throwable> failure() {
     return Optional.ofNullable(failure);
@@ -321,6 +332,15 @@ public final class Simulator implements AutoCloseable {
     return store.read(() -> !scheduler.hasPending() && !kubelet.busy() && !workloads.busy() && !nodes.busy());
   }
 
+  /**
+   * Whether every node outdated at the start was rotated, nothing is left to launch and every live instance
+   * has a Ready Node (the recorder's view, as {@link SimReport#rotationComplete()}).
+   */
+  public boolean rotationComplete() {
+    throwIfFailed();
+    return recorder.snapshot().rotationComplete();
+  }
+
   /** A snapshot of what the simulator observed so far. */
   public SimReport report() {
     throwIfFailed();
@@ -383,7 +403,17 @@ public final class Simulator implements AutoCloseable {
         cloud.instances().stream()
             .map(i -> new SimReport.CloudInstance(
                 i.groupId(), i.zone(), i.id(), i.providerId(), i.nodeName(), i.version(), i.state().name()))
-            .toList());
+            .toList(),
+        lowerBound,
+        lowerBound.ratio(o.makespanSeconds()));
+  }
+
+  /**
+   * Judges the makespan against the lower bound of this policy instead of the scenario's {@code rotator:}
+   * section (a rotator in another process, or a benchmark that runs another policy).
+   */
+  public void assumePolicy(int maxUnavailable, int maxSurge) {
+    this.lowerBound = LowerBound.of(scenario, maxUnavailable, maxSurge);
   }
 
   private java.util.Map<String, String> cloudFlavors() {

@@ -88,6 +88,8 @@ public final class FakeCloud implements CloudProvider {
     int quota;
     String targetVersion;
     int zoneCursor;
+    /** Deleted as a whole (a node pool switch's old or rolled-back pool): kept so observers can still look. */
+    boolean deleted;
     /**
      * GKE only: the target size of each zone's managed instance group, in zone order; {@code desired} is
      * always their sum. Empty for the other flavours (one desired capacity for the whole group).
@@ -123,7 +125,8 @@ public final class FakeCloud implements CloudProvider {
   /** Adds a group with no instances; the next {@link #reconcile} launches up to its desired capacity. */
   public void addGroup(FakeGroupSpec spec) {
     synchronized (lock) {
-      if (groups.containsKey(spec.id())) {
+      Group old = groups.get(spec.id());
+      if (old != null && !(old.deleted && liveOf(spec.id()).isEmpty())) {
         throw new IllegalArgumentException("group " + spec.id() + " exists already");
       }
       groups.put(spec.id(), new Group(spec));
@@ -167,6 +170,13 @@ public final class FakeCloud implements CloudProvider {
   public void setQuota(String groupId, int quota) {
     synchronized (lock) {
       requireGroup(groupId).quota = quota;
+    }
+  }
+
+  /** How many live instances the group may run now (its service quota, as {@link #setQuota} left it). */
+  public int quota(String groupId) {
+    synchronized (lock) {
+      return requireGroup(groupId).quota;
     }
   }
 
@@ -245,6 +255,32 @@ public final class FakeCloud implements CloudProvider {
         return Collections.unmodifiableMap(new LinkedHashMap<>(g.zoneTarget));
       }
       return Collections.unmodifiableMap(liveByZone(g));
+    }
+  }
+
+  /** Whether a group exists and was not deleted. */
+  public boolean hasGroup(String groupId) {
+    synchronized (lock) {
+      Group g = groups.get(groupId);
+      return g != null && !g.deleted;
+    }
+  }
+
+  /**
+   * Deletes a whole group (a node pool): its desired capacity drops to zero, so the next {@link #reconcile}
+   * terminates every instance it still runs (listeners hear about each). The group stays visible to observers
+   * ({@link #peekGroup}, {@link #targetVersion}) but is gone for the port ({@link #nodeGroups}, {@link
+   * #nodeGroup} say so). Idempotent.
+   *
+   * @return true when no live instance of it is left
+   */
+  public boolean deleteGroup(String groupId) {
+    synchronized (lock) {
+      Group g = requireGroup(groupId);
+      g.deleted = true;
+      g.desired = 0;
+      g.zoneTarget.replaceAll((z, n) -> 0);
+      return liveOf(groupId).isEmpty();
     }
   }
 
@@ -397,7 +433,7 @@ public final class FakeCloud implements CloudProvider {
   public List<NodeGroup> nodeGroups() {
     record("nodeGroups");
     synchronized (lock) {
-      return groups.values().stream().map(Group::view).toList();
+      return groups.values().stream().filter(g -> !g.deleted).map(Group::view).toList();
     }
   }
 
@@ -747,7 +783,7 @@ public final class FakeCloud implements CloudProvider {
 
   private Group requireGroupOrPermanent(String groupId) {
     Group g = groups.get(groupId);
-    if (g == null) {
+    if (g == null || g.deleted) {
       throw new CloudException(CloudException.Kind.PERMANENT, "node group " + groupId + " does not exist");
     }
     return g;

@@ -45,6 +45,7 @@ final class ApiDispatcher extends Dispatcher {
   private final String serverVersion;
   private final ApiFaults faults;
   private volatile String serverAddress = "127.0.0.1";
+  private volatile ControlEndpoints control;
   private int generated;
 
   ApiDispatcher(
@@ -64,6 +65,10 @@ final class ApiDispatcher extends Dispatcher {
     this.serverVersion = serverVersion;
   }
 
+  void control(ControlEndpoints endpoints) {
+    this.control = endpoints;
+  }
+
   void serverAddress(String hostPort) {
     this.serverAddress = hostPort;
   }
@@ -75,6 +80,12 @@ final class ApiDispatcher extends Dispatcher {
       req = ApiRequest.parse(raw);
     } catch (RuntimeException e) {
       return json(400, ApiException.badRequest("malformed request: " + e.getMessage()).toJson());
+    }
+    ControlEndpoints control = this.control;
+    if (control != null && req.path.startsWith(ControlEndpoints.PREFIX)) {
+      // The simulator's own endpoints (clock, report, fake cloud): not Kubernetes API requests, not counted.
+      ControlEndpoints.Answer a = control.answer(req.method, req.path, req.query, req.body);
+      return json(a.status(), a.json());
     }
     stats.count(req.verb(), req.resourceLabel(), req.client);
     // An injected error replaces the request: nothing is carried out, as when an overloaded server sheds it.

@@ -20,6 +20,9 @@ public final class ApiServer implements AutoCloseable {
   private final WatchHub watches;
   private final ApiDispatcher dispatcher;
   private final ApiStats stats;
+  private final ApiFaults faults;
+  /** In front of the server when connection resets may be injected; null otherwise. */
+  private ResetProxy proxy;
 
   public ApiServer(ClusterStore store, ApiObserver observer, PdbTracker pdbs, String serverVersion) {
     this(store, observer, pdbs, serverVersion, new ApiFaults());
@@ -31,6 +34,8 @@ public final class ApiServer implements AutoCloseable {
     this.watches = new WatchHub(store);
     store.addListener(watches);
     this.dispatcher = new ApiDispatcher(store, stats, observer, watches, pdbs, serverVersion, faults);
+    this.faults = faults;
+    faults.watchCloser(watches::dropAll);
     // MockWebServer logs every request at INFO; at thousands of requests per second that is the bottleneck.
     MOCK_LOG.setLevel(Level.WARNING);
     server.setDispatcher(dispatcher);
@@ -43,11 +48,24 @@ public final class ApiServer implements AutoCloseable {
     } catch (UnknownHostException e) {
       throw new IllegalStateException("no loopback address", e);
     }
-    dispatcher.serverAddress("127.0.0.1:" + server.getPort());
+    if (faults.connectionResetsPossible()) {
+      proxy = new ResetProxy(faults, server.getPort());
+    }
+    dispatcher.serverAddress("127.0.0.1:" + port());
+  }
+
+  /** The port clients use: the connection-reset proxy's when there is one. */
+  private int port() {
+    return proxy != null ? proxy.port() : server.getPort();
+  }
+
+  /** Serves {@code endpoints} under {@link ControlEndpoints#PREFIX} from now on. */
+  public void control(ControlEndpoints endpoints) {
+    dispatcher.control(endpoints);
   }
 
   public String url() {
-    return "http://127.0.0.1:" + server.getPort();
+    return "http://127.0.0.1:" + port();
   }
 
   public ApiStats stats() {
@@ -69,6 +87,9 @@ public final class ApiServer implements AutoCloseable {
 
   @Override
   public void close() {
+    if (proxy != null) {
+      proxy.close();
+    }
     watches.close();
     server.shutdown();
   }

@@ -83,6 +83,15 @@ final class WatchHub implements StoreListener, AutoCloseable {
     store.read(() -> sessions.remove(s));
   }
 
+  /** Closes every open watch stream from the server side (a fault: streams closed mid-way); returns how many. */
+  int dropAll() {
+    List<WatchSession> all = store.read(() -> List.copyOf(sessions));
+    for (WatchSession s : all) {
+      s.closeSocket();
+    }
+    return all.size();
+  }
+
   int open() {
     return store.read(sessions::size);
   }

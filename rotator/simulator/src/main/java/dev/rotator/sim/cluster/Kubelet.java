@@ -121,7 +121,9 @@ public final class Kubelet implements StoreListener {
     boolean nodeReady = node != null && PodFacts.isNodeReady(node);
     if (PodFacts.isTerminating(p)) {
       Instant due = Instant.parse(p.getMetadata().getDeletionTimestamp());
-      if (!due.isAfter(now) && (nodeReady || !PodFacts.isBound(p))) {
+      // A finalizer holds the object after its containers stopped, until its owner removes it.
+      boolean finalized = p.getMetadata().getFinalizers() == null || p.getMetadata().getFinalizers().isEmpty();
+      if (!due.isAfter(now) && (nodeReady || !PodFacts.isBound(p)) && finalized) {
         store.remove(ResourceTypes.PODS, ns, name);
       }
       return;

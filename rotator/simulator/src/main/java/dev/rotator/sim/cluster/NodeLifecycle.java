@@ -74,6 +74,8 @@ public final class NodeLifecycle implements StoreListener, FakeCloud.Listener {
   /** Nodes held NotReady by their {@link Registration}: not in transition, so not busy. */
   private final Set<String> stuck = new LinkedHashSet<>();
   private volatile Registration registration = Registration.NORMAL;
+  /** Node labels and taints of pools (set by a node-pool switch); null: none. */
+  private volatile dev.rotator.provider.fake.FakeNodePools pools;
 
   /**
    * @param readyDelayOfGroup time from registration to Ready, per node group
@@ -96,6 +98,11 @@ public final class NodeLifecycle implements StoreListener, FakeCloud.Listener {
 
   public void registration(Registration r) {
     this.registration = r;
+  }
+
+  /** New Nodes get their pool's labels and taints from here (a pool a node-pool switch created). */
+  public void nodePools(dev.rotator.provider.fake.FakeNodePools p) {
+    this.pools = p;
   }
 
   /** Lets nodes held NotReady by the registration become Ready after their group's ready delay. */
@@ -265,6 +272,14 @@ public final class NodeLifecycle implements StoreListener, FakeCloud.Listener {
     labels.put("node.kubernetes.io/instance-type", i.instanceType());
     labels.putAll(i.labels()); // the flavour's: region, node group label
     labels.put(GROUP_LABEL, i.groupId());
+    List<Taint> poolTaints = new ArrayList<>();
+    dev.rotator.provider.fake.FakeNodePools p = pools;
+    if (p != null) {
+      p.labels(i.groupId()).forEach(labels::putIfAbsent);
+      p.taints(i.groupId()).forEach(t -> poolTaints.add(
+          new TaintBuilder().withKey(t.key()).withValue(t.value().isEmpty() ? null : t.value()).withEffect(t.effect())
+              .build()));
+    }
     String[] ip = i.privateIp().split("\\.");
     int n = Integer.parseInt(ip[2]) * 250 + Integer.parseInt(ip[3]);
     Node node =
@@ -303,6 +318,9 @@ public final class NodeLifecycle implements StoreListener, FakeCloud.Listener {
             .endNodeInfo()
             .endStatus()
             .build();
+    if (!poolTaints.isEmpty()) {
+      node.getSpec().setTaints(poolTaints);
+    }
     store.create(ResourceTypes.NODES, node);
   }
 

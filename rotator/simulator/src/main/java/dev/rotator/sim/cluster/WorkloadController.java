@@ -221,12 +221,27 @@ public final class WorkloadController implements StoreListener {
     }
   }
 
+  /**
+   * {@code <prefix>-<5 random chars>} not taken in the namespace. 27^5 suffixes collide by the birthday
+   * bound once a namespace holds thousands of one workload's pods (the large scenario's DaemonSets), so a
+   * taken one is drawn again, as the API server's generateName does; bounded.
+   */
+  private String freshPodName(String ns, String prefix) {
+    for (int attempt = 0; attempt < 100; attempt++) {
+      String name = prefix + "-" + names.suffix(5);
+      if (store.get(ResourceTypes.PODS, ns, name) == null) {
+        return name;
+      }
+    }
+    throw new IllegalStateException("no free pod name for " + ns + "/" + prefix + "-* after 100 draws");
+  }
+
   private void reconcileReplicaSet(ReplicaSet rs, Instant now) {
     String ns = rs.getMetadata().getNamespace();
     List<Pod> active = activePods(rs);
     int want = replicas(rs.getSpec().getReplicas());
     for (int i = active.size(); i < want; i++) {
-      String name = rs.getMetadata().getName() + "-" + names.suffix(5);
+      String name = freshPodName(ns, rs.getMetadata().getName());
       store.create(ResourceTypes.PODS, podFrom(rs, rs.getSpec().getTemplate(), ns, name, null, Map.of()));
     }
     if (active.size() > want) {
@@ -312,7 +327,7 @@ public final class WorkloadController implements StoreListener {
       String node = n.getMetadata().getName();
       eligibleNames.add(node);
       if (!byNode.containsKey(node)) {
-        Pod p = podFrom(ds, tpl, ns, ds.getMetadata().getName() + "-" + names.suffix(5), node, Map.of());
+        Pod p = podFrom(ds, tpl, ns, freshPodName(ns, ds.getMetadata().getName()), node, Map.of());
         p.getSpec().setTolerations(tolerations);
         store.create(ResourceTypes.PODS, p);
       }

@@ -56,6 +56,8 @@ public final class FaultInjector implements NodeLifecycle.Registration {
     volatile Instant onset;
     volatile Instant ended;
     volatile String detail = "";
+    /** When a periodic fault (watch drops) last acted. */
+    volatile Instant lastAction;
     /** Etcd members stopped, or nodes turned NotReady / held NotReady, to undo at the end. */
     final List<Object> undo = new CopyOnWriteArrayList<>();
 
@@ -87,6 +89,9 @@ public final class FaultInjector implements NodeLifecycle.Registration {
     this.prometheus = prometheus;
     for (FaultSpec f : scenario.faults()) {
       faults.add(new Active(f));
+      if (f instanceof FaultSpec.ConnectionResets) {
+        api.allowConnectionResets();
+      }
     }
     for (Scenario.NodeGroupSpec g : scenario.nodeGroups()) {
       quotaBefore.put(g.name(), g.quota());
@@ -109,6 +114,14 @@ public final class FaultInjector implements NodeLifecycle.Registration {
       }
       if (f.on() && w.endSeconds().isPresent() && !now.isBefore(base.plusSeconds(w.endSeconds().getAsLong()))) {
         end(f, now);
+      }
+      if (f.on() && f.spec instanceof FaultSpec.PodsStuckTerminating) {
+        holdPods(f);
+      }
+      if (f.on() && f.spec instanceof FaultSpec.WatchDrops d
+          && !now.isBefore(f.lastAction.plusSeconds(d.everySeconds()))) {
+        f.lastAction = now;
+        api.dropWatches();
       }
     }
   }
@@ -148,6 +161,12 @@ public final class FaultInjector implements NodeLifecycle.Registration {
         detail = detail + "; " + api.failed() + " request(s) failed by API faults so far";
       } else if (f.spec instanceof FaultSpec.ApiLatency && f.started != null) {
         detail = detail + "; " + api.delayed() + " response(s) delayed by API faults so far";
+      } else if (f.spec instanceof FaultSpec.ConnectionResets && f.started != null) {
+        detail = detail + "; " + api.resets() + " connection(s) reset so far";
+      } else if (f.spec instanceof FaultSpec.WatchDrops && f.started != null) {
+        detail = detail + "; " + api.watchesDropped() + " watch stream(s) closed so far";
+      } else if (f.spec instanceof FaultSpec.NodeConflicts && f.started != null) {
+        detail = detail + "; " + api.conflicts() + " node write(s) answered 409 so far";
       }
       out.add(new FaultReport(f.spec.kind(), at(f.started), onset, at(f.ended), deadline, detail));
     }
@@ -174,6 +193,26 @@ public final class FaultInjector implements NodeLifecycle.Registration {
     } else if (spec instanceof FaultSpec.ApiLatency l) {
       api.startDelay(f, l.delayMillis());
       f.detail = "API responses delayed by " + l.delayMillis() + " ms of wall time";
+      f.onset = now;
+    } else if (spec instanceof FaultSpec.ConnectionResets c) {
+      api.startResets(f, c.percent());
+      f.detail = c.percent() + "% of API requests have their connection reset (TCP RST, request not carried out)";
+      f.onset = now;
+    } else if (spec instanceof FaultSpec.WatchDrops d) {
+      f.lastAction = now;
+      int n = api.dropWatches();
+      f.detail = "every watch stream closed by the server every " + d.everySeconds() + "s (" + n + " at the start)";
+      f.onset = now;
+    } else if (spec instanceof FaultSpec.NodeConflicts c) {
+      api.startNodeConflicts(f, c.percent());
+      f.detail = c.percent() + "% of PUT/PATCH requests on Nodes answered 409 Conflict";
+      f.onset = now;
+    } else if (spec instanceof FaultSpec.PodsStuckTerminating) {
+      holdPods(f);
+      f.detail = "pods on cordoned nodes get finalizer " + STUCK_FINALIZER + " (evicted ones stay Terminating)";
+      f.onset = now;
+    } else if (spec instanceof FaultSpec.PdbTightened t) {
+      f.detail = tightenPdb(f, t);
       f.onset = now;
     } else if (spec instanceof FaultSpec.NodesNotReady n) {
       List<String> names = turnNotReady(n, now);
@@ -204,8 +243,13 @@ public final class FaultInjector implements NodeLifecycle.Registration {
       List<Integer> members = new ArrayList<>();
       f.undo.forEach(o -> members.add((Integer) o));
       etcd.restart(members);
-    } else if (spec instanceof FaultSpec.ApiErrors || spec instanceof FaultSpec.ApiLatency) {
+    } else if (spec instanceof FaultSpec.ApiErrors || spec instanceof FaultSpec.ApiLatency
+        || spec instanceof FaultSpec.ConnectionResets || spec instanceof FaultSpec.NodeConflicts) {
       api.stop(f);
+    } else if (spec instanceof FaultSpec.PodsStuckTerminating) {
+      releasePods(f);
+    } else if (spec instanceof FaultSpec.PdbTightened t) {
+      restorePdb(f, t);
     } else if (spec instanceof FaultSpec.NodesNotReady) {
       turnReady(f, now);
     } else if (spec instanceof FaultSpec.QuotaExhausted q) {
@@ -217,6 +261,88 @@ public final class FaultInjector implements NodeLifecycle.Registration {
       f.undo.forEach(o -> held.add((String) o));
       nodes.release(held);
     }
+  }
+
+  // ---------------------------------------------------------------- stuck pods and PDB edits
+
+  /** The finalizer the podsStuckTerminating fault puts on pods; nothing but the fault's end removes it. */
+  static final String STUCK_FINALIZER = "sim.rotator.dev/stuck";
+
+  private void holdPods(Active f) {
+    store.write(Cause.FAULT, () -> {
+      for (Node node : store.list(ResourceTypes.NODES, null, Node.class)) {
+        if (!PodFacts.isUnschedulable(node)) {
+          continue;
+        }
+        for (io.fabric8.kubernetes.api.model.Pod p : store.podsOnNode(node.getMetadata().getName())) {
+          List<String> fin = p.getMetadata().getFinalizers();
+          boolean daemon = p.getMetadata().getOwnerReferences() != null && p.getMetadata().getOwnerReferences().stream()
+              .anyMatch(o -> "DaemonSet".equals(o.getKind()));
+          if (daemon || (fin != null && fin.contains(STUCK_FINALIZER))) {
+            continue;
+          }
+          String key = p.getMetadata().getNamespace() + "/" + p.getMetadata().getName();
+          store.<io.fabric8.kubernetes.api.model.Pod>modify(ResourceTypes.PODS, p.getMetadata().getNamespace(),
+              p.getMetadata().getName(), x -> {
+                List<String> l = x.getMetadata().getFinalizers() == null
+                    ? new ArrayList<>() : new ArrayList<>(x.getMetadata().getFinalizers());
+                l.add(STUCK_FINALIZER);
+                x.getMetadata().setFinalizers(l);
+              });
+          f.undo.add(key);
+        }
+      }
+    });
+  }
+
+  private void releasePods(Active f) {
+    store.write(Cause.FAULT, () -> {
+      for (Object o : f.undo) {
+        String[] key = ((String) o).split("/", 2);
+        if (store.get(ResourceTypes.PODS, key[0], key[1]) == null) {
+          continue;
+        }
+        store.<io.fabric8.kubernetes.api.model.Pod>modify(ResourceTypes.PODS, key[0], key[1], x -> {
+          List<String> l = new ArrayList<>(x.getMetadata().getFinalizers());
+          l.remove(STUCK_FINALIZER);
+          x.getMetadata().setFinalizers(l);
+        });
+      }
+    });
+  }
+
+  private String tightenPdb(Active f, FaultSpec.PdbTightened t) {
+    return store.write(Cause.FAULT, () -> {
+      io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget pdb =
+          store.get(ResourceTypes.PDBS, t.namespace(), t.name());
+      if (pdb == null) {
+        return "no PDB " + t.namespace() + "/" + t.name() + ": nothing changed";
+      }
+      f.undo.add(new io.fabric8.kubernetes.api.model.IntOrString[] {
+        pdb.getSpec().getMinAvailable(), pdb.getSpec().getMaxUnavailable()});
+      store.<io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget>modify(ResourceTypes.PDBS, t.namespace(),
+          t.name(), x -> {
+            x.getSpec().setMaxUnavailable(null);
+            x.getSpec().setMinAvailable(new io.fabric8.kubernetes.api.model.IntOrString("100%"));
+          });
+      return "PDB " + t.namespace() + "/" + t.name() + " edited to minAvailable: 100%";
+    });
+  }
+
+  private void restorePdb(Active f, FaultSpec.PdbTightened t) {
+    if (f.undo.isEmpty()) {
+      return;
+    }
+    io.fabric8.kubernetes.api.model.IntOrString[] before = (io.fabric8.kubernetes.api.model.IntOrString[]) f.undo.get(0);
+    store.write(Cause.FAULT, () -> {
+      if (store.get(ResourceTypes.PDBS, t.namespace(), t.name()) != null) {
+        store.<io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget>modify(ResourceTypes.PDBS,
+            t.namespace(), t.name(), x -> {
+              x.getSpec().setMinAvailable(before[0]);
+              x.getSpec().setMaxUnavailable(before[1]);
+            });
+      }
+    });
   }
 
   // ---------------------------------------------------------------- registration hooks

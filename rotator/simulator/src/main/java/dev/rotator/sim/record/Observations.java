@@ -11,7 +11,7 @@ import java.util.Map;
  * @param nodesRotated original nodes whose Node was deleted and whose instance was terminated
  * @param rotationComplete every originally outdated node rotated, the cloud settled (nothing to launch or
  *     provisioning) and every live instance has a Ready Node
- * @param makespanSeconds simulated seconds from the first cordon or eviction to completion (or to now)
+ * @param makespanSeconds simulated seconds from the first surge, cordon or eviction to completion (or to now)
  * @param pdbViolations details of each violation; the count is the list's size
  * @param minHealthyByPdb per PDB ({@code ns/name}): the lowest currentHealthy seen and desiredHealthy then
  * @param maxNodesUnavailable most (Ready schedulable nodes at start − Ready schedulable nodes) seen

@@ -77,6 +77,8 @@ public final class Recorder implements StoreListener, FakeCloud.Listener, ApiObs
   private int baseline;
   private int maxUnavailable;
   private Instant firstDisruption;
+  /** The first disruptive action: a surge (raised desired capacity), a cordon or an accepted eviction. */
+  private Instant makespanStart;
   private Instant completedAt;
 
   private final Map<String, Observations.PdbLow> lowByPdb = new TreeMap<>();
@@ -336,6 +338,10 @@ public final class Recorder implements StoreListener, FakeCloud.Listener, ApiObs
             Integer before = lastDesired.put(g, desired);
             int terminated = terminatedSinceTick.getOrDefault(g, 0);
             if (before != null && desired > before) {
+              // A surge starts the makespan too (its provisioning is part of it), not the faults' clock.
+              if (makespanStart == null) {
+                makespanStart = now();
+              }
               action("raise desired capacity of " + g + " " + before + " -> " + desired);
             } else if (before != null && desired < before && before - desired > terminated) {
               action("lower desired capacity of " + g + " " + before + " -> " + desired);
@@ -360,6 +366,9 @@ public final class Recorder implements StoreListener, FakeCloud.Listener, ApiObs
   private void disruptionStarted() {
     if (firstDisruption == null) {
       firstDisruption = now();
+    }
+    if (makespanStart == null) {
+      makespanStart = firstDisruption;
     }
   }
 
@@ -433,9 +442,9 @@ public final class Recorder implements StoreListener, FakeCloud.Listener, ApiObs
           List<String> lostNow = new ArrayList<>(lost);
           lostNow.addAll(workloadShortfalls());
           double makespan = 0;
-          if (firstDisruption != null) {
-            Instant end = completedAt != null && completedAt.isAfter(firstDisruption) ? completedAt : now;
-            makespan = Duration.between(firstDisruption, end).toMillis() / 1000.0;
+          if (makespanStart != null) {
+            Instant end = completedAt != null && completedAt.isAfter(makespanStart) ? completedAt : now;
+            makespan = Duration.between(makespanStart, end).toMillis() / 1000.0;
           }
           int rotatedCount = (int) originalInstance.keySet().stream().filter(this::rotated).count();
           int lostCount = lost.size() + workloadShortfallCount();
