@@ -19,9 +19,11 @@ import picocli.CommandLine.Command;
     subcommands = {
       PlanCommand.class,
       RunCommand.class,
+      ServeCommand.class,
       StatusCommand.class,
       FreezeCommand.class,
       ResumeCommand.class,
+      RollbackCommand.class,
       CheckCommand.class,
       SimCommand.class,
       DemoCommand.class,

@@ -31,10 +31,13 @@ import picocli.CommandLine.Model.CommandSpec;
         + " upgrades the node pools itself, one pool at a time, and run starts, gates and stops each upgrade"
         + " (docs/configuration.md); --once upgrades one pool. Outside every policy.maintenanceWindows window it"
         + " touches nothing, says when the next window opens and exits 0; when the window closes mid-run, nodes in"
-        + " flight are finished and no new one starts.",
+        + " flight are finished and no new one starts. With strategy: nodePool, run switches the configured node pool"
+        + " (Red/Black: new pool, old pool tainted, cordoned, drained, deleted), resuming a switch in progress from"
+        + " its persisted state; it refuses (exit 3, CLOUD_QUOTA) when the quota cannot hold the whole new pool.",
     footer = ExitCodes.FOOTER)
 final class RunCommand implements Callable<Integer> {
   @Mixin GlobalOptions global;
+  @Mixin LogOptions logs;
   @Spec CommandSpec spec;
 
   @Option(names = "--once", description = "rotate one batch (maxUnavailable + maxSurge nodes), then exit: the CronJob's bounded pass")
@@ -69,9 +72,19 @@ final class RunCommand implements Callable<Integer> {
 
   private Integer rotate() throws Exception {
     try (Session s = Session.open(global)) {
+      Logging.format(logs.format, s.config.logging());
       if (maxNodes != null && s.nativeUpgrade()) {
         throw new UsageException("--max-nodes does not apply to provider.gke.strategy native: GKE picks the nodes"
             + " (set provider.gke.nativeUpgrade.batchNodeCount, or use --once for one pool)");
+      }
+      if (maxNodes != null && s.poolSwitch()) {
+        throw new UsageException("--max-nodes does not apply to strategy nodePool: a pool switch moves the whole pool"
+            + " (policy.maxUnavailable nodes are drained at once)");
+      }
+      if (dryRun && s.poolSwitch()) {
+        PoolSwitchRun.plan(spec.commandLine().getOut(), s.poolSwitchOf(s.gate).plan(), global.json());
+        spec.commandLine().getOut().println(global.json() ? "" : "dry run: nothing was changed");
+        return ExitCodes.OK;
       }
       if (dryRun && s.nativeUpgrade()) {
         try (NativeUpgradeRun n = s.nativeUpgradeRun(s.gate, "dry-run")) {
@@ -85,9 +98,13 @@ final class RunCommand implements Callable<Integer> {
         spec.commandLine().getOut().println(global.json() ? "" : "dry run: nothing was changed");
         return ExitCodes.OK;
       }
+      s.attachSlackAlerts();
       String runId = "run-" + UUID.randomUUID().toString().substring(0, 8);
-      try (LeaseLock lock =
-          new LeaseLock(s.client, s.clock, s.config.cluster().stateNamespace(), LeaseLock.identity(runId))) {
+      // The Lease on wall time, as its heartbeat: with provider.type sim the session's clock is the simulator's,
+      // scaled, and would let a waiting rotator take over a lease its holder renews on time (--wait-timeout is
+      // wall time too).
+      try (LeaseLock lock = new LeaseLock(s.client, dev.rotator.core.SystemClock.INSTANCE,
+          s.config.cluster().stateNamespace(), LeaseLock.identity(runId))) {
         LeaseLock.Attempt a = lock.tryAcquire();
         if (!a.acquired() && waitForLock) {
           spec.commandLine().getErr().println("rotator: another rotator holds the lock: " + a.holder() + " (until "
@@ -101,6 +118,15 @@ final class RunCommand implements Callable<Integer> {
         }
         lock.startHeartbeat();
         s.requireCloud();
+        if (s.poolSwitch()) {
+          // strategy nodePool: the Red/Black switch, resumed from its persisted state if one is in progress.
+          var ps = s.poolSwitchOf(new LockGate(s.gate, lock));
+          ps.addListener(PoolSwitchRun.progress(
+              global.json() ? spec.commandLine().getErr() : spec.commandLine().getOut(), false, s.clock));
+          var r = ps.run(runId);
+          PoolSwitchRun.result(spec.commandLine().getOut(), r, global.json());
+          return r.outcome().exitCode();
+        }
         if (s.nativeUpgrade()) {
           Instant now = s.clock.now();
           if (!MaintenanceWindow.allows(s.config.policy().maintenanceWindows(), now)) {
@@ -121,13 +147,24 @@ final class RunCommand implements Callable<Integer> {
           }
         }
         // Session.engine() with the gate wrapped: losing the lock stops the run before its next disruptive step.
+        // Kubernetes Events on the Nodes and the state ConfigMap: what rotator did, for kubectl describe.
+        var events = new dev.rotator.kubernetes.KubernetesEventRecorder(s.client, s.clock,
+            s.config.cluster().stateNamespace(), s.config.cluster().stateConfigMap(), lock.identity());
         var engine = new RotationEngine(
-            new Ports(s.cluster, s.cloud, s.store, new LockGate(s.gate, lock), s.notifier, s.clock),
+            new Ports(s.cluster, s.cloud, s.store, new LockGate(s.gate, lock),
+                dev.rotator.observability.FanOutNotifier.of(s.notifier, events), s.clock),
             withMaxNodes(s.config.policy(), maxNodes), s.selector());
+        engine.addListener(events);
+        org.slf4j.MDC.put("run", runId);
         // With -o json stdout carries the result object only; progress goes to stderr.
         engine.addListener(new ProgressPrinter(
             global.json() ? spec.commandLine().getErr() : spec.commandLine().getOut(), false, s.clock));
-        RunResult r = engine.run(new RunOptions(runId, once, false, "cli"));
+        RunResult r;
+        try {
+          r = engine.run(new RunOptions(runId, once, false, "cli"));
+        } finally {
+          org.slf4j.MDC.remove("run");
+        }
         Output.result(spec.commandLine().getOut(), r, global.json());
         return r.outcome().exitCode();
       }

@@ -52,7 +52,8 @@ final class Session implements AutoCloseable {
     this.clock = clock;
     this.cloud = cloud;
     this.cloudAttached = attached;
-    this.cluster = new KubernetesCluster(client);
+    // Backoff between retries on the session's clock: scaled in the simulator, real against a cluster.
+    this.cluster = new KubernetesCluster(client, clock);
     this.store = new ConfigMapStateStore(
         client, clock, config.cluster().stateNamespace(), config.cluster().stateConfigMap());
     List<HealthCheck> checks = GateFactory.checks(config.gates(), config, cluster, client, cloud, clock,
@@ -70,7 +71,39 @@ final class Session implements AutoCloseable {
     }
     this.skippedChecks = List.copyOf(skipped);
     this.gate = new CompositeGate(checks, config.gates().consecutivePasses(), config.gates().checkTimeout());
-    this.notifier = new LogNotifier();
+    Notifier log = new LogNotifier();
+    this.notifier = event -> {
+      log.notify(event);
+      for (Notifier n : alertSinks) {
+        n.notify(event);
+      }
+    };
+  }
+
+  /** Alert destinations beside the log (Slack), added by the commands that rotate; each must not throw. */
+  private final List<Notifier> alertSinks = new java.util.concurrent.CopyOnWriteArrayList<>();
+  /** Closed (flushed) with the session, before the clients. */
+  private final List<AutoCloseable> closeFirst = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  /**
+   * Sends this session's alerts to Slack too, when {@code slack.enabled} and {@code slack.alerts.enabled}: queued
+   * and posted by a background thread, flushed (10 s at most) when the session closes. A bot token that cannot
+   * be read (unset variable, missing file) is a configuration error: exit 2 before anything is touched.
+   */
+  void attachSlackAlerts() {
+    try {
+      dev.rotator.slack.SlackRuntime.notifier(config.slack(), System::getenv, clock).ifPresent(n -> {
+        alertSinks.add(n);
+        closeFirst.add(n::close);
+      });
+    } catch (IllegalStateException e) {
+      throw new UsageException("slack: " + e.getMessage());
+    }
+  }
+
+  /** Adds an alert destination (e.g. serve's Slack runtime notifier); the caller closes it. */
+  void addAlertSink(Notifier n) {
+    alertSinks.add(java.util.Objects.requireNonNull(n, "notifier"));
   }
 
   /** Loads the configuration only: validation happens before any connection is made. */
@@ -108,7 +141,21 @@ final class Session implements AutoCloseable {
     // The fake cloud outside the simulator manages nothing and replaces nothing: plan/status/check/freeze/resume
     // work, run refuses (see requireCloud). GKE's native strategy is attached too: run drives GKE's upgrade.
     boolean attached = withCloud && config.provider().type() != ProviderSettings.Type.FAKE;
-    return new Session(config, client, cloud, SystemClock.INSTANCE, attached);
+    Clock clock = SystemClock.INSTANCE;
+    if (config.provider().type() == ProviderSettings.Type.SIM) {
+      // A simulator in another process (rotator sim serve): its cloud and its clock, on the API server's address.
+      try {
+        SimCloudClient sim = SimCloudClient.connect(client.getMasterUrl().toString());
+        clock = sim.clock();
+        closeQuietly(cloud);
+        cloud = sim;
+      } catch (RuntimeException e) {
+        client.close();
+        closeQuietly(cloud);
+        throw e;
+      }
+    }
+    return new Session(config, client, cloud, clock, attached);
   }
 
   /** The configured cloud provider; its credentials come from the SDK's default chain, never from config. */
@@ -148,7 +195,11 @@ final class Session implements AutoCloseable {
     if (cloudAttached) {
       return;
     }
-    throw new UsageException("provider.type 'fake' cannot replace instances of a real cluster; set provider.type"
+    throw fakeProviderRefused();
+  }
+
+  private static UsageException fakeProviderRefused() {
+    return new UsageException("provider.type 'fake' cannot replace instances of a real cluster; set provider.type"
         + " to aws or gke in rotator.yaml (docs/configuration.md). Use 'rotator sim' or 'rotator demo' to rotate a"
         + " simulated cluster.");
   }
@@ -197,8 +248,42 @@ final class Session implements AutoCloseable {
     return new RotationEngine(ports, config.policy(), selector());
   }
 
+  /** Set by the simulator's wiring: the fake cloud's pools (the FakeCloud itself manages groups only). */
+  private dev.rotator.provider.NodePoolProvider nodePools;
+
+  Session withNodePools(dev.rotator.provider.NodePoolProvider pools) {
+    this.nodePools = pools;
+    return this;
+  }
+
+  /** Whether run switches a whole node pool ({@code strategy: nodePool}) instead of rotating nodes. */
+  boolean poolSwitch() {
+    return config.nodePool().poolSwitch();
+  }
+
+  /** The cloud's whole-pool operations; a usage error when the provider has none. */
+  dev.rotator.provider.NodePoolProvider nodePools() {
+    if (nodePools != null) {
+      return nodePools;
+    }
+    if (cloud instanceof dev.rotator.provider.NodePoolProvider p) {
+      return p;
+    }
+    throw new UsageException("strategy nodePool: provider " + cloud.name() + " cannot create or delete node pools"
+        + " here; use provider.type aws or gke, or 'rotator sim' with a scenario");
+  }
+
+  /** The node-pool switch of {@code nodePool}, gated by {@code gate} (run wraps the session's in its lock). */
+  dev.rotator.core.pool.PoolSwitch poolSwitchOf(dev.rotator.core.engine.Gate gate) {
+    return new dev.rotator.core.pool.PoolSwitch(new Ports(cluster, cloud, store, gate, notifier, clock), nodePools(),
+        config.policy(), config.nodePool().spec().orElseThrow(() -> new UsageException(
+            "no node-pool switch is configured: set strategy: nodePool and nodePool in rotator.yaml"
+                + " (docs/configuration.md)")));
+  }
+
   @Override
   public void close() {
+    closeFirst.forEach(Session::closeQuietly);
     gate.close();
     cluster.close();
     client.close();

@@ -29,6 +29,11 @@ class CliReferenceTest {
         continue;
       }
       md.append("\n## rotator ").append(e.getKey()).append("\n\n```\n").append(usage(e.getValue())).append("```\n");
+      // Nested commands (rotator sim serve, rotator sim bench) get their own section.
+      for (Map.Entry<String, CommandLine> n : e.getValue().getSubcommands().entrySet()) {
+        md.append("\n### rotator ").append(e.getKey()).append(' ').append(n.getKey()).append("\n\n```\n")
+            .append(usage(n.getValue())).append("```\n");
+      }
     }
     return md.toString();
   }

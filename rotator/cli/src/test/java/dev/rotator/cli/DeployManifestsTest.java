@@ -118,6 +118,9 @@ class DeployManifestsTest {
       // KubernetesCluster.pdbs: LIST of policy/v1 PodDisruptionBudgets in all namespaces.
       new Grant(Perm.res("policy", "poddisruptionbudgets", "list"), CLUSTER,
           "podDisruptionBudget().inAnyNamespace().list(opts)"),
+      // KubernetesEventRecorder: Events on Nodes (namespace default) and on the state ConfigMap.
+      new Grant(Perm.res("", "events", "create"), KUBE + "KubernetesEventRecorder.java",
+          "client.v1().events().inNamespace(namespace).resource(event).create()"),
       // ApiServerEtcdCheck (gates.etcdViaApiServer): GET /readyz/etcd, /livez/etcd on a 404.
       new Grant(Perm.url("/readyz/etcd", "get"), ETCD_CHECK, "READYZ = \"readyz/etcd\""),
       new Grant(Perm.url("/livez/etcd", "get"), ETCD_CHECK, "LIVEZ = \"livez/etcd\""));
@@ -242,6 +245,7 @@ class DeployManifestsTest {
     assertEquals(expected, config.provider().type());
     // /metrics is not granted by these: the shipped config must not need it.
     assertFalse(config.gates().apiserver().settings().metrics().enabled(), "gates.apiserver.metrics.enabled");
+    assertEquals(dev.rotator.config.LoggingSettings.Format.JSON, config.logging().format(), "JSON logs in the pod");
   }
 
   @Test
@@ -280,27 +284,61 @@ class DeployManifestsTest {
   }
 
   @Test
-  @DisplayName("nothing creates Events yet, so no rule grants them")
-  void noEventsWithoutCodeThatCreatesThem() throws IOException {
-    // If this fails, code now writes Events: add `create` on events (core and events.k8s.io as used) to
-    // deploy/base/clusterrole.yaml and to CLUSTER_GRANTS, with the call, then delete this test.
-    // The simulator stores Events as any API server would; it is not rotator talking to a cluster.
-    List<String> writers = new ArrayList<>();
-    for (String top : List.of("rotator", "providers", "health-checks")) {
-      try (Stream<Path> files = Files.walk(root().resolve(top))) {
-        files
-            .filter(p -> p.toString().endsWith(".java") && p.toString().contains("/src/main/"))
-            .filter(p -> !p.toString().contains("/rotator/simulator/"))
-            .filter(p -> {
-              String code = read(p);
-              return code.contains(".events()") || code.contains("v1.Event;");
-            })
-            .map(p -> root().relativize(p).toString())
-            .forEach(writers::add);
-      }
-    }
-    assertEquals(List.of(), writers);
-    assertTrue(perms(CLUSTER_GRANTS).stream().noneMatch(p -> p.resource().equals("events")));
+  @DisplayName("Events are granted create only: rotator never reads, updates or deletes anyone's Events")
+  void eventsCreateOnly() {
+    List<Perm> events = perms(CLUSTER_GRANTS).stream().filter(p -> p.resource().equals("events")).toList();
+    assertEquals(List.of(Perm.res("", "events", "create")), events);
+    assertTrue(perms(NAMESPACE_GRANTS).stream().noneMatch(p -> p.resource().equals("events")));
+  }
+
+  @Test
+  @DisplayName("the serve component replaces the CronJob by a hardened 2-replica Deployment running serve, with"
+      + " probes and a metrics Service, under exactly the same RBAC")
+  void serveComponent(@TempDir Path tmp) throws IOException {
+    Path root = root();
+    Path dir = tmp.toRealPath();
+    String overlay = dir.relativize(root.resolve("deploy/overlays/aws")).toString();
+    String component = dir.relativize(root.resolve("deploy/components/serve")).toString();
+    Files.writeString(dir.resolve("kustomization.yaml"),
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+            + "resources:\n  - " + overlay + "\ncomponents:\n  - " + component + "\n");
+    List<JsonNode> docs = render(dir);
+    assertEquals(List.of(), ofKind(docs, "CronJob"), "serve replaces the CronJob");
+    assertEquals(perms(CLUSTER_GRANTS), rulesOf(one(docs, "ClusterRole", "rotator")));
+    assertEquals(perms(NAMESPACE_GRANTS), rulesOf(one(docs, "Role", "rotator")));
+
+    JsonNode d = one(docs, "Deployment", "rotator");
+    assertEquals(ConfigMapStateStore.DEFAULT_NAMESPACE, d.at("/metadata/namespace").asText());
+    assertTrue(d.at("/spec/replicas").asInt() >= 2, "a warm follower");
+    JsonNode pod = d.at("/spec/template/spec");
+    assertEquals("rotator", pod.path("serviceAccountName").asText());
+    assertTrue(pod.at("/securityContext/runAsNonRoot").asBoolean(), "pod runAsNonRoot");
+    assertTrue(pod.path("terminationGracePeriodSeconds").asInt() > ShutdownGuard.GRACE.toSeconds(),
+        "the grace period covers ShutdownGuard's cleanup");
+    JsonNode c = pod.path("containers").get(0);
+    assertEquals(List.of("serve", "--config", "/etc/rotator/rotator.yaml"), strings(c.path("args")));
+    JsonNode sc = c.path("securityContext");
+    assertTrue(sc.path("readOnlyRootFilesystem").asBoolean(), "readOnlyRootFilesystem");
+    assertFalse(sc.path("allowPrivilegeEscalation").asBoolean(true), "allowPrivilegeEscalation");
+    assertEquals(List.of("ALL"), strings(sc.at("/capabilities/drop")), "capabilities.drop");
+    assertEquals("metadata.name", stream(c.path("env")).filter(e -> e.path("name").asText().equals("POD_NAME"))
+        .findFirst().orElseThrow().at("/valueFrom/fieldRef/fieldPath").asText());
+    assertEquals("/healthz", c.at("/livenessProbe/httpGet/path").asText());
+    assertEquals("/readyz", c.at("/readinessProbe/httpGet/path").asText());
+    JsonNode port = c.path("ports").get(0);
+    assertEquals("http", port.path("name").asText());
+    assertEquals(dev.rotator.config.ServeSettings.defaults().listenPort(), port.path("containerPort").asInt());
+    String configMap = stream(pod.path("volumes")).filter(v -> v.has("configMap")).findFirst().orElseThrow()
+        .at("/configMap/name").asText();
+    RotatorConfig config = ConfigLoader.parse(one(docs, "ConfigMap", configMap).at("/data/rotator.yaml").asText(),
+        "serve rotator.yaml");
+    assertEquals(dev.rotator.config.LoggingSettings.Format.JSON, config.logging().format());
+
+    JsonNode svc = one(docs, "Service", "rotator");
+    JsonNode labels = d.at("/spec/template/metadata/labels");
+    svc.path("spec").path("selector").fields().forEachRemaining(e ->
+        assertEquals(e.getValue().asText(), labels.path(e.getKey()).asText(), "Service selects the pods: " + e));
+    assertEquals("http", svc.at("/spec/ports/0/targetPort").asText());
   }
 
   // ---------------------------------------------------------------------------------------------------

@@ -215,9 +215,66 @@ public final class ConfigLoader {
             selector(root, root.section("selector")),
             policy(root.section("policy")),
             gates(root.section("gates")),
-            alerts(root.section("alerts")));
+            alerts(root.section("alerts")),
+            serve(root.section("serve")),
+            logging(root.section("logging")),
+            nodePool(root),
+            SlackConfigReader.read(root.section("slack")));
     root.finish();
+    if (config.nodePool().poolSwitch()
+        && config.provider().gkeStrategy() == ProviderSettings.GkeStrategy.NATIVE) {
+      throw new ConfigException(
+          "strategy",
+          "nodePool and provider.gke.strategy native both say how to replace nodes; choose one (set"
+              + " provider.gke.strategy: nodes, the default, with strategy: nodePool)");
+    }
     return config;
+  }
+
+  /** Longest pool name: GKE's node pool name limit (40); AWS group names are longer but rarely so. */
+  static final int MAX_POOL_NAME = 255;
+  static final int MAX_POOL_SIZE = 1000;
+
+  private static NodePoolSettings nodePool(Section root) {
+    NodePoolSettings.Strategy strategy =
+        root.enumValue("strategy", NodePoolSettings.Strategy.class, NodePoolSettings.Strategy.NODES);
+    Section n = root.section("nodePool");
+    if (strategy != NodePoolSettings.Strategy.NODE_POOL) {
+      if (root.isPresent("nodePool")) {
+        throw new ConfigException(
+            root.keyPath("nodePool"),
+            "set, but strategy is nodes" + (root.isSet("strategy") ? "" : " (the default)")
+                + "; set strategy: nodePool to switch a whole node pool, or remove this section");
+      }
+      n.finish();
+      return NodePoolSettings.defaults();
+    }
+    String pool = n.required("pool", v -> Names.text(v, MAX_POOL_NAME), "the name of the pool to replace (ASG or node pool)");
+    Optional<String> newPool = n.string("newPool", v -> Names.text(v, MAX_POOL_NAME));
+    Section c = n.section("changes");
+    dev.rotator.provider.PoolChanges changes =
+        new dev.rotator.provider.PoolChanges(
+            c.string("version", v -> Names.text(v, 128)),
+            c.string("image", v -> Names.text(v, 1024)),
+            c.string("machineType", v -> Names.text(v, 128)),
+            c.string("launchTemplateVersion", v -> Names.text(v, 128)));
+    c.finish();
+    boolean sizeSet = n.isSet("size");
+    int sizeValue = n.integer("size", 1, MAX_POOL_SIZE, 1);
+    java.util.OptionalInt size = sizeSet ? java.util.OptionalInt.of(sizeValue) : java.util.OptionalInt.empty();
+    boolean rollbackOnFreeze = n.bool("rollbackOnFreeze", false);
+    n.finish();
+    if (newPool.isPresent() && newPool.get().equals(pool)) {
+      throw new ConfigException(n.keyPath("newPool"), "must differ from pool (" + pool + ")");
+    }
+    if (changes.isEmpty() && size.isEmpty()) {
+      throw new ConfigException(
+          n.keyPath("changes"),
+          "nothing to change: set at least one of version, image, machineType, launchTemplateVersion (or size)");
+    }
+    return new NodePoolSettings(
+        strategy,
+        Optional.of(new dev.rotator.core.pool.PoolSwitchSpec(pool, newPool, changes, size, rollbackOnFreeze)));
   }
 
   private static java.util.function.Function<String, String> exactly(String wanted) {
@@ -252,6 +309,7 @@ public final class ConfigLoader {
     ProviderSettings p =
         switch (type) {
           case FAKE -> ProviderSettings.fake();
+          case SIM -> ProviderSettings.sim();
           case AWS -> ProviderSettings.aws(aws(s));
           case GKE -> gke(s);
         };
@@ -706,6 +764,8 @@ public final class ConfigLoader {
       windows.add(maintenanceWindow(w));
     }
     Duration soak = s.duration("soak", Duration.ZERO, MAX_SOAK, d.soak());
+    RotationPolicy.Speed speed = speed(s.section("speed"));
+    RotationPolicy.UnhealthyPodEviction unhealthy = unhealthyPodEviction(s.section("unhealthyPodEviction"));
     s.finish();
     try {
       return new RotationPolicy(
@@ -723,11 +783,44 @@ public final class ConfigLoader {
           taintOutdated,
           maxNodesPerRun,
           windows,
-          soak);
+          soak,
+          speed,
+          unhealthy);
     } catch (IllegalArgumentException e) {
       // The policy's own rules (e.g. maxUnavailable and maxSurge both 0) span several keys.
       throw new ConfigException("policy", Section.sentence(String.valueOf(e.getMessage())));
     }
+  }
+
+  private static RotationPolicy.Speed speed(Section s) {
+    RotationPolicy.Speed d = RotationPolicy.Speed.defaults();
+    int perZone = s.integer("maxUnavailablePerZone", 0, MAX_NODES, d.maxUnavailablePerZone());
+    boolean surgeBeforeDrain = s.bool("surgeBeforeDrain", d.surgeBeforeDrain());
+    boolean drainabilityOrder = s.bool("drainabilityOrder", d.drainabilityOrder());
+    int parallelism =
+        s.integer("evictionParallelism", 1, RotationPolicy.Speed.MAX_EVICTION_PARALLELISM, d.evictionParallelism());
+    Section a = s.section("adaptive");
+    RotationPolicy.Adaptive da = d.adaptive();
+    RotationPolicy.Adaptive adaptive =
+        new RotationPolicy.Adaptive(
+            a.bool("enabled", da.enabled()),
+            a.integer("maxUnschedulablePods", 0, MAX_PODS, da.maxUnschedulablePods()),
+            a.duration("maxApiLatency", MS, MAX_LATENCY_THRESHOLD, da.maxApiLatency()));
+    a.finish();
+    s.finish();
+    return new RotationPolicy.Speed(perZone, surgeBeforeDrain, drainabilityOrder, parallelism, adaptive);
+  }
+
+  private static RotationPolicy.UnhealthyPodEviction unhealthyPodEviction(Section s) {
+    RotationPolicy.UnhealthyPodEviction d = RotationPolicy.UnhealthyPodEviction.off();
+    List<String> namespaces =
+        s.strings("namespaces", MAX_LIST, true, Names::dnsLabel, null).orElse(List.of());
+    Map<String, String> selector =
+        s.stringMap("selector", MAX_TAGS, Names::qualifiedName, Names::labelValue).orElse(Map.of());
+    Duration after = s.duration("after", Duration.ofMinutes(1), MAX_DRAIN_TIMEOUT, d.after());
+    s.finish();
+    return new RotationPolicy.UnhealthyPodEviction(
+        namespaces, dev.rotator.core.model.LabelSelector.of(selector), after);
   }
 
   private static MaintenanceWindow maintenanceWindow(Section w) {
@@ -1011,5 +1104,47 @@ public final class ConfigLoader {
     log.finish();
     s.finish();
     return a;
+  }
+
+  /** Bounds of serve.interval: a pass more often than every 10 s only loads the API server. */
+  public static final Duration MIN_SERVE_INTERVAL = Duration.ofSeconds(10);
+  public static final Duration MAX_SERVE_INTERVAL = Duration.ofDays(1);
+
+  private static ServeSettings serve(Section s) {
+    ServeSettings d = ServeSettings.defaults();
+    Duration interval = s.duration("interval", MIN_SERVE_INTERVAL, MAX_SERVE_INTERVAL, d.interval());
+    String listen = s.string("listen", ConfigLoader::listenProblem).orElse(ServeSettings.DEFAULT_LISTEN);
+    int colon = listen.lastIndexOf(':');
+    String host = listen.substring(0, colon);
+    if (host.startsWith("[") && host.endsWith("]")) {
+      host = host.substring(1, host.length() - 1);
+    }
+    ServeSettings out = new ServeSettings(interval, host, Integer.parseInt(listen.substring(colon + 1)));
+    s.finish();
+    return out;
+  }
+
+  /** {@code host:port} with a port 0-65535 ({@code [::]:8080} for IPv6); null when fine. */
+  public static String listenProblem(String v) {
+    int colon = v.lastIndexOf(':');
+    if (colon <= 0 || colon == v.length() - 1) {
+      return "expected host:port such as 0.0.0.0:8080 or 127.0.0.1:9090, got '" + Section.printable(v) + "'";
+    }
+    String port = v.substring(colon + 1);
+    if (!port.chars().allMatch(Character::isDigit) || port.length() > 5 || Integer.parseInt(port) > 65535) {
+      return "expected a port 0-65535 after the last ':', got '" + Section.printable(port) + "'";
+    }
+    String host = v.substring(0, colon);
+    if (host.contains(":") && !(host.startsWith("[") && host.endsWith("]"))) {
+      return "write an IPv6 address in brackets: [::]:8080";
+    }
+    return null;
+  }
+
+  private static LoggingSettings logging(Section s) {
+    LoggingSettings l = new LoggingSettings(
+        s.enumValue("format", LoggingSettings.Format.class, LoggingSettings.defaults().format()));
+    s.finish();
+    return l;
   }
 }

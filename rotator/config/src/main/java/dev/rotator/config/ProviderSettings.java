@@ -32,7 +32,12 @@ public record ProviderSettings(
     /** AWS Auto Scaling groups ({@code providers/aws}). */
     AWS,
     /** GKE node pools ({@code providers/gke}). */
-    GKE
+    GKE,
+    /**
+     * The fake cloud of a simulator running in another process ({@code rotator sim serve}), reached on the
+     * Kubernetes API server's own loopback address; rotator also takes the simulator's clock from there.
+     */
+    SIM
   }
 
   /** How nodes of a GKE cluster are replaced. */
@@ -90,6 +95,11 @@ public record ProviderSettings(
   public static ProviderSettings gkeNative(GkeSettings settings, GkeNativeUpgrade.Spec spec) {
     return new ProviderSettings(
         Type.GKE, Optional.empty(), Optional.of(settings), GkeStrategy.NATIVE, Optional.of(spec));
+  }
+
+  /** The fake cloud of {@code rotator sim serve}, behind the kubeconfig's loopback API server. */
+  public static ProviderSettings sim() {
+    return new ProviderSettings(Type.SIM, Optional.empty(), Optional.empty(), GkeStrategy.NODES, Optional.empty());
   }
 
   public static ProviderSettings defaults() {

@@ -13,7 +13,30 @@ public record RotatorConfig(
     SelectorSettings selector,
     RotationPolicy policy,
     GateSettings gates,
-    AlertSettings alerts) {
+    AlertSettings alerts,
+    ServeSettings serve,
+    LoggingSettings logging,
+    NodePoolSettings nodePool,
+    SlackSettings slack) {
+
+  /** A configuration with the defaults of {@code serve} and {@code logging}. */
+  public RotatorConfig(ClusterSettings cluster, ProviderSettings provider, SelectorSettings selector,
+      RotationPolicy policy, GateSettings gates, AlertSettings alerts) {
+    this(cluster, provider, selector, policy, gates, alerts, ServeSettings.defaults(), LoggingSettings.defaults());
+  }
+
+  /** A configuration with the default strategy (nodes, no {@code nodePool}). */
+  public RotatorConfig(ClusterSettings cluster, ProviderSettings provider, SelectorSettings selector,
+      RotationPolicy policy, GateSettings gates, AlertSettings alerts, ServeSettings serve, LoggingSettings logging) {
+    this(cluster, provider, selector, policy, gates, alerts, serve, logging, NodePoolSettings.defaults());
+  }
+
+  /** A configuration without Slack. */
+  public RotatorConfig(ClusterSettings cluster, ProviderSettings provider, SelectorSettings selector,
+      RotationPolicy policy, GateSettings gates, AlertSettings alerts, ServeSettings serve, LoggingSettings logging,
+      NodePoolSettings nodePool) {
+    this(cluster, provider, selector, policy, gates, alerts, serve, logging, nodePool, SlackSettings.disabled());
+  }
 
   public RotatorConfig {
     Objects.requireNonNull(cluster, "cluster");
@@ -22,6 +45,10 @@ public record RotatorConfig(
     Objects.requireNonNull(policy, "policy");
     Objects.requireNonNull(gates, "gates");
     Objects.requireNonNull(alerts, "alerts");
+    Objects.requireNonNull(serve, "serve");
+    Objects.requireNonNull(logging, "logging");
+    Objects.requireNonNull(nodePool, "nodePool");
+    Objects.requireNonNull(slack, "slack");
   }
 
   /** Same as {@link ConfigLoader#defaults()}. */
@@ -30,14 +57,14 @@ public record RotatorConfig(
   }
 
   public RotatorConfig withPolicy(RotationPolicy newPolicy) {
-    return new RotatorConfig(cluster, provider, selector, newPolicy, gates, alerts);
+    return new RotatorConfig(cluster, provider, selector, newPolicy, gates, alerts, serve, logging, nodePool, slack);
   }
 
   public RotatorConfig withSelector(SelectorSettings newSelector) {
-    return new RotatorConfig(cluster, provider, newSelector, policy, gates, alerts);
+    return new RotatorConfig(cluster, provider, newSelector, policy, gates, alerts, serve, logging, nodePool, slack);
   }
 
   public RotatorConfig withCluster(ClusterSettings newCluster) {
-    return new RotatorConfig(newCluster, provider, selector, policy, gates, alerts);
+    return new RotatorConfig(newCluster, provider, selector, policy, gates, alerts, serve, logging, nodePool, slack);
   }
 }

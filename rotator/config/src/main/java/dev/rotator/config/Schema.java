@@ -192,7 +192,15 @@ final class Schema {
               leaf("taintOutdated"),
               leaf("maxNodesPerRun"),
               list("maintenanceWindows", leaf("days"), leaf("start"), leaf("end"), leaf("timeZone")),
-              leaf("soak")),
+              leaf("soak"),
+              section(
+                  "speed",
+                  leaf("maxUnavailablePerZone"),
+                  leaf("surgeBeforeDrain"),
+                  leaf("drainabilityOrder"),
+                  leaf("evictionParallelism"),
+                  section("adaptive", leaf("enabled"), leaf("maxUnschedulablePods"), leaf("maxApiLatency"))),
+              section("unhealthyPodEviction", leaf("namespaces"), leaf("selector"), leaf("after"))),
           section(
               "gates",
               leaf("consecutivePasses"),
@@ -252,7 +260,54 @@ final class Schema {
                   leaf("bodyContains"),
                   leaf("bodyRegex"),
                   leaf("timeout"))),
-          section("alerts", section("log", leaf("enabled"))));
+          section("alerts", section("log", leaf("enabled"))),
+          section("serve", leaf("interval"), leaf("listen")),
+          section("logging", leaf("format")),
+          credentialsFrom(
+              "environment variables or files named by botTokenEnv/botTokenFile, signingSecretEnv/signingSecretFile"
+                  + " and appTokenEnv/appTokenFile (see docs/slack.md)",
+              section(
+                  "slack",
+                  leaf("enabled"),
+                  leaf("apiUrl"),
+                  leaf("callTimeout"),
+                  leaf("botTokenEnv"),
+                  leaf("botTokenFile"),
+                  leaf("signingSecretEnv"),
+                  leaf("signingSecretFile"),
+                  leaf("appTokenEnv"),
+                  leaf("appTokenFile"),
+                  section(
+                      "alerts",
+                      leaf("enabled"),
+                      leaf("channel"),
+                      leaf("nodeUpdates"),
+                      leaf("mentionGroup"),
+                      leaf("runbookBaseUrl"),
+                      leaf("clusterName"),
+                      leaf("queueCapacity"),
+                      leaf("maxAttempts"),
+                      leaf("initialBackoff"),
+                      leaf("maxBackoff"),
+                      leaf("maxRetryAfter")),
+                  section(
+                      "commands",
+                      leaf("enabled"),
+                      leaf("mode"),
+                      leaf("command"),
+                      leaf("teams"),
+                      leaf("channels"),
+                      section("freeze", leaf("users"), leaf("groups")),
+                      section("resume", leaf("users"), leaf("groups")),
+                      leaf("groupCacheTtl")))),
+          leaf("strategy"),
+          section(
+              "nodePool",
+              leaf("pool"),
+              leaf("newPool"),
+              section("changes", leaf("version"), leaf("image"), leaf("machineType"), leaf("launchTemplateVersion")),
+              leaf("size"),
+              leaf("rollbackOnFreeze")));
 
   /**
    * Every key path, sections and leaves, depth first in declaration order. The keys of a list's elements

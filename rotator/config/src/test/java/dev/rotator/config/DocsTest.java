@@ -140,8 +140,14 @@ class DocsTest {
     List<String> missing = new ArrayList<>();
     for (String key : ConfigLoader.knownKeys()) {
       boolean gkeKey = key.equals("provider.gke") || key.startsWith("provider.gke.");
+      // strategy: nodePool is a different way to run; docs/examples/rotator-nodepool.yaml sets those keys
+      // (NodePoolConfigTest checks it).
+      boolean poolKey = key.equals("strategy") || key.equals("nodePool") || key.startsWith("nodePool.");
+      // Each Slack secret comes from a variable or a file, not both: the example sets the *Env keys and
+      // names the *File ones in a comment (slackFileKeysShown checks that).
+      boolean slackFileKey = key.startsWith("slack.") && key.endsWith("File");
       String[] parts = key.split("\\.");
-      if (!gkeKey && !present(aws, parts, 0)) {
+      if (!gkeKey && !poolKey && !slackFileKey && !present(aws, parts, 0)) {
         missing.add("examples/rotator.yaml: " + key);
       }
       if ((gkeKey || key.equals("provider.type")) && !present(gke, parts, 0) && !present(gkeVariant, parts, 0)) {
@@ -233,10 +239,48 @@ class DocsTest {
                 true,
                 0,
                 List.of(MaintenanceWindow.of(List.of("mon", "tue", "wed", "thu"), "22:00", "04:00", "Europe/Berlin")),
-                Duration.ofMinutes(10)),
+                Duration.ofMinutes(10))
+                .withUnhealthyPodEviction(
+                    new RotationPolicy.UnhealthyPodEviction(
+                        List.of("batch"),
+                        dev.rotator.core.model.LabelSelector.of(Map.of("rotator.dev/allow-unhealthy-eviction", "true")),
+                        Duration.ofMinutes(10))),
             exampleGates(),
-            new AlertSettings(new AlertSettings.Log(true)));
+            new AlertSettings(new AlertSettings.Log(true)),
+            ServeSettings.defaults(),
+            LoggingSettings.defaults(),
+            NodePoolSettings.defaults(),
+            exampleSlack());
     assertEquals(expected, ConfigLoader.parse(example, "examples/rotator.yaml"));
+  }
+
+  private static SlackSettings exampleSlack() {
+    return new SlackSettings(
+        true,
+        Optional.of("https://slack.com/api/"),
+        Duration.ofSeconds(10),
+        Optional.of(SlackSettings.SecretRef.env("SLACK_BOT_TOKEN")),
+        Optional.of(SlackSettings.SecretRef.env("SLACK_SIGNING_SECRET")),
+        Optional.of(SlackSettings.SecretRef.env("SLACK_APP_TOKEN")),
+        new SlackSettings.Alerts(
+            true, "C0123ALERTS", true, Optional.of("S0123ONCALL"), "https://github.com/example/rotator/blob/main/",
+            "prod-eu-west-1", 500, 5, Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofSeconds(60)),
+        new SlackSettings.Commands(
+            true, SlackSettings.Mode.HTTP, "/rotator", List.of("T0123ACME"), List.of("C0123OPS"),
+            new SlackSettings.Access(List.of("U0123ALICE", "U0123BOB"), List.of("S0123ONCALL")),
+            new SlackSettings.Access(List.of("U0123ALICE"), List.of("S0123SRE")),
+            Duration.ofMinutes(5)));
+  }
+
+  @Test
+  @DisplayName("the example names every slack.*File key (each secret's alternative to the *Env key it sets)")
+  void slackFileKeysShown() {
+    for (String key : ConfigLoader.knownKeys()) {
+      if (key.startsWith("slack.") && key.endsWith("File")) {
+        String leaf = key.substring(key.lastIndexOf('.') + 1);
+        assertTrue(example.contains(leaf), "examples/rotator.yaml does not mention " + leaf);
+      }
+    }
   }
 
   @Test
