@@ -88,6 +88,10 @@ final class SimServeCommand implements Callable<Integer> {
       String why = serve(sim, limit);
       if (untilComplete && "complete".equals(why)) {
         sim.awaitQuiet(Duration.ofMinutes(10));
+      } else if (sim.failure().isEmpty()) {
+        // Signalled or at --for: let pods and nodes in transition settle (bounded, simulated time) so that the
+        // end-of-run replica check does not count a replacement pod still starting as lost.
+        sim.awaitQuiet(Duration.ofMinutes(5));
       }
       SimReport r = sim.report();
       if (report != null) {
