@@ -97,7 +97,13 @@ class ApiFaultsTest {
     }
     String outcome = j.get("rotator").get("outcome").asText();
     String reason = j.get("rotator").get("reason").asText();
-    String shown = outcome.equals("FROZEN") ? "froze " + reason : outcome.toLowerCase(java.util.Locale.ROOT);
+    String actual = outcome.equals("FROZEN") ? "froze " + reason : outcome.toLowerCase(java.util.Locale.ROOT);
+    // Short of a dead server, whether a partial fault trips the circuit breaker before the rotation ends depends
+    // on timing (a loaded CI machine retries into more errors); both outcomes are accepted below, so the table
+    // shows that accepted class, and this run's own outcome goes to the test log.
+    boolean dead = fault.contains("errorPercent: 100");
+    String shown = dead ? actual : "completed or froze API_UNAVAILABLE";
+    System.out.println("api fault '" + kind.strip() + "': " + actual);
     RESULTS.add("api", kind.strip(), shown, violations.size());
 
     assertEquals(List.of(), violations, context);
@@ -111,7 +117,7 @@ class ApiFaultsTest {
     Matcher hit = Pattern.compile("(\\d+) (request\\(s\\) failed|response\\(s\\) delayed|connection\\(s\\) reset"
         + "|watch stream\\(s\\) closed|node write\\(s\\) answered 409)").matcher(j.get("faults").get(0).get("detail").asText());
     assertTrue(hit.find() && Integer.parseInt(hit.group(1)) > 0, "the fault did something; " + context);
-    if (fault.contains("errorPercent: 100")) {
+    if (dead) {
       assertEquals("FROZEN", outcome, context);
       Matcher m = FAILED.matcher(j.get("faults").get(0).get("detail").asText());
       assertTrue(m.find(), context);
