@@ -401,11 +401,37 @@ public final class RotationEngine {
         return;
       }
       awaitGate("terminate " + orphans.size() + " instance(s) whose Node run " + previous.runId() + " deleted");
+      // A surge the dead run left in place is given back by the last terminations of its group. When fewer
+      // outdated nodes are left in the group than surge instances in place, the orphan's termination must give
+      // one back too (desired - 1), or the group would end above its original size.
+      Map<String, Integer> surgeLeft = new HashMap<>();
+      Map<String, Long> outdatedLeft = new HashMap<>();
+      try {
+        for (NodeProgress o : orphans) {
+          if (!surgeLeft.containsKey(o.group())) {
+            Integer original = previous.originalDesired().get(o.group());
+            int desired = ports.cloud().nodeGroup(o.group()).desired();
+            surgeLeft.put(o.group(), original == null ? 0 : Math.max(0, desired - original));
+          }
+        }
+        if (surgeLeft.values().stream().anyMatch(v -> v > 0)) {
+          for (NodeSelection.Candidate c : NodeSelection.select(nodes, selector, ports.cloud(), policy).candidates()) {
+            outdatedLeft.merge(c.instance().groupId(), 1L, Long::sum);
+          }
+        }
+      } catch (CloudException e) {
+        throw cloudFreeze("reading the groups of the instances left by run " + previous.runId(), e);
+      }
       for (NodeProgress o : orphans) {
+        int surge = surgeLeft.getOrDefault(o.group(), 0);
+        boolean decrement = surge > outdatedLeft.getOrDefault(o.group(), 0L);
         try {
-          ports.cloud().terminate(new dev.rotator.provider.InstanceRef(o.instanceId(), o.group(), o.zone()), false);
+          ports.cloud().terminate(new dev.rotator.provider.InstanceRef(o.instanceId(), o.group(), o.zone()), decrement);
+          if (decrement) {
+            surgeLeft.put(o.group(), surge - 1);
+          }
           info(o.node(), "terminated instance " + o.instanceId() + " whose Node run " + previous.runId()
-              + " had deleted");
+              + " had deleted" + (decrement ? " (desired capacity decremented: surge given back)" : ""));
         } catch (CloudException e) {
           throw cloudFreeze("terminate instance " + o.instanceId() + " left by run " + previous.runId(), e);
         }

@@ -585,4 +585,22 @@ class RotationEngineTest {
     w.engine(TestWorld.policy(1, 0), Gate.open()).run(opts());
     assertEquals(1, w.cloudCalls.stream().filter(c -> c.equals("terminate old-9")).count(), "not again next run");
   }
+
+  @Test
+  @DisplayName("an orphan left with more surge in place than outdated nodes to rotate gives a surge instance back,"
+      + " so the group ends at its original size")
+  void orphanGivesSurgeBack() throws Exception {
+    // The dead run found 2 nodes (old-0, old-9), surged by 2 (desired 4), deleted old-9's Node and died before
+    // terminating it. Only old-0 is left to rotate: one termination cannot give back two surge instances.
+    TestWorld w = new TestWorld().nodes(1);
+    w.instances.add("old-9");
+    w.desired = 4;
+    w.store.saveProgress(new RotationProgress("dead-run", Instant.EPOCH, Instant.EPOCH, "RUNNING",
+        Map.of("group-1", 2),
+        List.of(new NodeProgress("old-9", "group-1", "old-9", "zone-a", NodeState.DELETED, Instant.EPOCH, ""))));
+    RunResult r = w.engine(TestWorld.policy(1, 1), Gate.open()).run(opts());
+    assertEquals(RunResult.Outcome.COMPLETED, r.outcome(), r.message());
+    assertTrue(w.cloudCalls.contains("terminate old-9 decrement"), w.cloudCalls.toString());
+    assertEquals(2, w.desired, "back at the size before the dead run's surge: " + w.cloudCalls);
+  }
 }
