@@ -4,10 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -81,23 +78,13 @@ class ApiFaultsTest {
   @DisplayName("under an API fault the rotation completes or freezes with API_UNAVAILABLE, safely and without a"
       + " request storm")
   void apiFault(String kind, String fault) throws Exception {
-    Path file = tmp.resolve("scenario.yaml");
-    Files.writeString(file, scenario("api-fault", fault.strip()));
-    Path report = tmp.resolve("report.json");
-    HostileInputTest.Cli r = HostileInputTest.cli("sim", "--scenario", file.toString(), "--report", report.toString());
-    JsonNode j = new ObjectMapper().readTree(Files.readString(report));
-    String context = kind + ": " + j.get("rotator") + " " + j.get("faults") + "\n" + r.err();
-
-    List<String> violations = new ArrayList<>();
-    j.get("pdbViolationDetails").forEach(v -> violations.add(v.asText()));
-    j.get("podsLostDetails").forEach(v -> violations.add(v.asText()));
-    j.get("invariantViolations").forEach(v -> violations.add(v.asText()));
-    if (j.get("maxNodesUnavailable").asInt() > 1) {
-      violations.add("maxNodesUnavailable " + j.get("maxNodesUnavailable") + " > maxUnavailable 1");
-    }
-    String outcome = j.get("rotator").get("outcome").asText();
-    String reason = j.get("rotator").get("reason").asText();
-    String actual = outcome.equals("FROZEN") ? "froze " + reason : outcome.toLowerCase(java.util.Locale.ROOT);
+    SimRun run = SimRun.of(tmp, scenario("api-fault", fault.strip()));
+    JsonNode j = run.report();
+    String context = run.context(kind);
+    List<String> violations = run.violations();
+    String outcome = run.outcome();
+    String reason = run.reason();
+    String actual = run.shown();
     // Short of a dead server, whether a partial fault trips the circuit breaker before the rotation ends depends
     // on timing (a loaded CI machine retries into more errors); both outcomes are accepted below, so the table
     // shows that accepted class, and this run's own outcome goes to the test log.

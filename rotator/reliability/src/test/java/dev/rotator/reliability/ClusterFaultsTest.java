@@ -4,10 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.DisplayName;
@@ -67,23 +64,13 @@ class ClusterFaultsTest {
   })
   @DisplayName("a cluster fault ends as the policy says, with evidence, and never unsafely")
   void clusterFault(String kind, String group, String faults, String expected, String evidence) throws Exception {
-    Path file = tmp.resolve("scenario.yaml");
-    Files.writeString(file, scenario(group.strip(), faults == null ? "" : faults.strip()));
-    Path report = tmp.resolve("report.json");
-    HostileInputTest.Cli r = HostileInputTest.cli("sim", "--scenario", file.toString(), "--report", report.toString());
-    JsonNode j = new ObjectMapper().readTree(Files.readString(report));
-    String context = kind + ": " + j.get("rotator") + " " + j.get("faults") + "\n" + r.err();
-    List<String> violations = new ArrayList<>();
-    j.get("pdbViolationDetails").forEach(v -> violations.add(v.asText()));
-    j.get("podsLostDetails").forEach(v -> violations.add(v.asText()));
-    j.get("invariantViolations").forEach(v -> violations.add(v.asText()));
-    if (j.get("maxNodesUnavailable").asInt() > 1) {
-      violations.add("maxNodesUnavailable " + j.get("maxNodesUnavailable") + " > maxUnavailable 1");
-    }
-    String outcome = j.get("rotator").get("outcome").asText();
-    String reason = j.get("rotator").get("reason").asText();
-    String shown = outcome.equals("FROZEN") ? "froze " + reason : outcome.toLowerCase(java.util.Locale.ROOT);
-    RESULTS.add("cluster", kind.strip(), shown, violations.size());
+    SimRun run = SimRun.of(tmp, scenario(group.strip(), faults == null ? "" : faults.strip()));
+    JsonNode j = run.report();
+    String context = run.context(kind);
+    List<String> violations = run.violations();
+    String outcome = run.outcome();
+    String reason = run.reason();
+    RESULTS.add("cluster", kind.strip(), run.shown(), violations.size());
 
     assertEquals(List.of(), violations, context);
     assertEquals(0, j.get("podDeleteRequests").asInt(), context);
