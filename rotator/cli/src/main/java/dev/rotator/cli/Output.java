@@ -80,11 +80,18 @@ final class Output {
 
   static void status(PrintWriter out, ModeState mode, Optional<RotationProgress> progress, String window,
       boolean json) {
+    status(out, mode, progress, Optional.empty(), window, json);
+  }
+
+  /** The mode, the last node rotation and, when one is recorded, the last node-pool switch. */
+  static void status(PrintWriter out, ModeState mode, Optional<RotationProgress> progress,
+      Optional<dev.rotator.core.pool.PoolSwitchRecord> poolSwitch, String window, boolean json) {
     if (json) {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("mode", mode);
       m.put("maintenanceWindow", window);
       m.put("lastRun", progress.orElse(null));
+      m.put("poolSwitch", poolSwitch.orElse(null));
       out.println(json(m));
       return;
     }
@@ -108,6 +115,21 @@ final class Output {
         out.printf("  %-24s %-10s %s%n", n.node(), n.state(), n.detail());
       }
     }, () -> out.println("last run: none recorded"));
+    poolSwitch.ifPresent(p -> {
+      out.printf("pool switch: %s -> %s (run %s) %s%s, started %s, updated %s%n", p.oldPool(), p.newPool(),
+          p.runId(), p.state(), p.rolledBackFrom() == null ? "" : " (rolling back from " + p.rolledBackFrom() + ")",
+          p.startedAt(), p.updatedAt());
+      out.printf("  new pool size %d, old nodes drained %d/%d%n", p.newPoolSize(), p.drained().size(),
+          p.oldNodes().size());
+      if (!p.detail().isEmpty()) {
+        out.println("  detail: " + p.detail());
+      }
+      if (!p.state().terminal()) {
+        out.println(p.state().rollbackPossible()
+            ? "  not finished: 'rotator run' goes on with it, 'rotator rollback' undoes it (runbooks/rollback-node-pool.md)"
+            : "  not finished: the old pool is being deleted, 'rotator run' finishes it; no rollback any more");
+      }
+    });
   }
 
   static void checks(PrintWriter out, java.util.List<CheckResult> results, boolean json) {

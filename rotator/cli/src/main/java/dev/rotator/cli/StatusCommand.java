@@ -10,7 +10,8 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "status", mixinStandardHelpOptions = true,
     description =
         "Shows the persisted mode (ROTATE or FREEZE, with reason, evidence, who and when) and the "
-        + "last rotation's per-node progress. Exit 3 when frozen.",
+        + "last rotation's per-node progress, and the last node-pool switch (strategy nodePool) when one is "
+        + "recorded. Exit 3 when frozen.",
     footer = ExitCodes.FOOTER)
 final class StatusCommand implements Callable<Integer> {
   @Mixin GlobalOptions global;
@@ -35,7 +36,8 @@ final class StatusCommand implements Callable<Integer> {
   public Integer call() {
     try (Session s = Session.openStateOnly(global)) {
       var mode = s.store.mode();
-      Output.status(spec.commandLine().getOut(), mode, s.store.progress(), window(s), global.json());
+      Output.status(spec.commandLine().getOut(), mode, s.store.progress(), s.store.poolSwitch(), window(s),
+          global.json());
       return mode.frozen() ? ExitCodes.FROZEN : ExitCodes.OK;
     }
   }

@@ -94,4 +94,39 @@ class PoolSwitchCommandsTest {
     assertEquals(ExitCodes.USAGE, r.exit(), r.out() + r.err());
     assertTrue(r.err().contains("--max-nodes does not apply to strategy nodePool"), r.err());
   }
+
+  @Test
+  @DisplayName("status shows the recorded pool switch (state, pools, drained count, what to do) in text and JSON")
+  void statusShowsPoolSwitch() throws Exception {
+    try (Simulator own = Simulator.start(Scenario.builtin("demo"));
+        var client = dev.rotator.kubernetes.KubeClients.forUrl(own.apiUrl())) {
+      Path kc = tmp.resolve("status-kubeconfig");
+      own.writeKubeconfig(kc);
+      Cli.Result before = Cli.run("status", "--kubeconfig", kc.toString());
+      assertTrue(!before.out().contains("pool switch:"), "no switch recorded, none shown: " + before.out());
+
+      var store = new dev.rotator.kubernetes.ConfigMapStateStore(client, own.clock());
+      java.time.Instant t0 = own.clock().now();
+      store.savePoolSwitch(new dev.rotator.core.pool.PoolSwitchRecord("run-7", "workers-a", "workers-b",
+          dev.rotator.core.pool.PoolSwitchState.DRAINING, t0, t0, 3, java.util.List.of("n1", "n2", "n3"),
+          java.util.List.of("n1"), null, "draining n2"));
+
+      Cli.Result r = Cli.run("status", "--kubeconfig", kc.toString());
+      assertEquals(0, r.exit(), r.out() + r.err());
+      assertTrue(r.out().contains("pool switch: workers-a -> workers-b (run run-7) DRAINING"), r.out());
+      assertTrue(r.out().contains("old nodes drained 1/3"), r.out());
+      assertTrue(r.out().contains("detail: draining n2"), r.out());
+      assertTrue(r.out().contains("'rotator rollback' undoes it"), r.out());
+
+      JsonNode j = Output.JSON.readTree(Cli.run("status", "-o", "json", "--kubeconfig", kc.toString()).out());
+      assertEquals("DRAINING", j.get("poolSwitch").get("state").asText());
+      assertEquals("workers-b", j.get("poolSwitch").get("newPool").asText());
+
+      store.savePoolSwitch(new dev.rotator.core.pool.PoolSwitchRecord("run-7", "workers-a", "workers-b",
+          dev.rotator.core.pool.PoolSwitchState.OLD_POOL_DELETING, t0, t0, 3, java.util.List.of("n1", "n2", "n3"),
+          java.util.List.of("n1", "n2", "n3"), null, "deleting workers-a"));
+      Cli.Result late = Cli.run("status", "--kubeconfig", kc.toString());
+      assertTrue(late.out().contains("no rollback any more"), late.out());
+    }
+  }
 }
