@@ -32,10 +32,12 @@ final class SimRunner {
 
   /** The rotator's result and the simulator's independent report. */
   record Outcome(RunResult run, SimReport report, ObjectNode json) {
-    /** True when the simulator saw anything unsafe, whatever the rotator claims. */
+    /**
+     * True when the simulator saw anything unsafe, whatever the rotator claims ({@link SimReport#safe()}: a pod
+     * DELETE other than an accepted unhealthy-pod delete is among its invariant violations).
+     */
     boolean unsafe() {
-      return report.pdbViolations() > 0 || report.podsLost() > 0 || report.podDeleteRequests() > 0
-          || !report.invariantViolations().isEmpty() || report.disruptiveActionsAfterFault() > 0;
+      return !report.safe();
     }
   }
 
@@ -140,7 +142,16 @@ final class SimRunner {
     out.printf("  makespan             %.0f simulated s (%.1f wall s)%n", r.makespanSeconds(), r.wallSeconds());
     out.printf("  lower bound          %s%n", SimServeCommand.describe(r));
     out.printf("  PDB violations       %d%n", r.pdbViolations());
-    out.printf("  pods lost            %d%n", r.podsLost());
+    out.printf("  pods lost            %d%s%n", r.podsLost(),
+        r.podsLostToOthers() == 0 ? "" : " (and " + r.podsLostToOthers() + " lost to someone else's actions)");
+    if (r.unhealthyPodDeletes() > 0) {
+      out.printf("  unhealthy pod deletes %d (policy.unhealthyPodEviction)%n", r.unhealthyPodDeletes());
+    }
+    if (r.rollbackActions() > 0 || r.disruptiveActionsAfterFreeze() > 0) {
+      out.printf("  after FREEZE         %d rollback action(s), %d other disruptive action(s)%s%n", r.rollbackActions(),
+          r.disruptiveActionsAfterFreeze(), r.disruptiveActionsAfterFreeze() == 0 ? ""
+              : " " + r.disruptiveActionsAfterFreezeDetails());
+    }
     out.printf("  max nodes unavailable %d%n", r.maxNodesUnavailable());
     out.printf("  evictions            %d accepted, %d refused by PDB%n", r.evictionsAccepted(), r.evictionsRefused());
     out.printf("  API requests         %d%n", r.apiRequests());

@@ -70,6 +70,9 @@ class PoolSwitchScenariosTest {
     assertEquals(6, liveInstancesOf(j, "workers-a").size(), "old pool kept");
     assertTrue(liveInstancesOf(j, "workers-b").isEmpty(), "new pool deleted");
     assertEquals(0, j.get("nodesRotated").asInt());
+    // Draining and deleting the new pool after the freeze are compensating actions, not new disruptions.
+    assertEquals(0, j.get("disruptiveActionsAfterFreeze").asInt(), j.get("disruptiveActionsAfterFreezeDetails").toString());
+    assertTrue(j.get("rollbackActions").asInt() > 0, j.get("rollbackActionDetails").toString());
   }
 
   @Test

@@ -19,11 +19,15 @@ record SimRun(JsonNode report, String stderr) {
     Files.writeString(file, scenarioYaml);
     Path report = dir.resolve("report.json");
     HostileInputTest.Cli r = HostileInputTest.cli("sim", "--scenario", file.toString(), "--report", report.toString());
+    if (!Files.exists(report)) {
+      throw new AssertionError("rotator sim wrote no report (exit " + r.exit() + "): " + r.err() + r.out());
+    }
     return new SimRun(new ObjectMapper().readTree(Files.readString(report)), r.err());
   }
 
   /**
-   * What the simulator saw break: PDB violations, pods lost, its invariant list, and more than one node unavailable
+   * What the simulator saw break: PDB violations, pods lost (by rotator), its invariant list (pod DELETEs other than
+   * accepted unhealthy-pod deletes included), disruptive actions after a FREEZE, and more than one node unavailable
    * (every scenario of these suites runs with {@code maxUnavailable: 1}).
    */
   List<String> violations() {
@@ -31,6 +35,7 @@ record SimRun(JsonNode report, String stderr) {
     report.get("pdbViolationDetails").forEach(v -> violations.add(v.asText()));
     report.get("podsLostDetails").forEach(v -> violations.add(v.asText()));
     report.get("invariantViolations").forEach(v -> violations.add(v.asText()));
+    report.get("disruptiveActionsAfterFreezeDetails").forEach(v -> violations.add("after FREEZE: " + v.asText()));
     if (report.get("maxNodesUnavailable").asInt() > 1) {
       violations.add("maxNodesUnavailable " + report.get("maxNodesUnavailable") + " > maxUnavailable 1");
     }

@@ -27,7 +27,8 @@ public sealed interface FaultSpec {
           "quotaExhausted",
           "alertFiring",
           "replacementNotReady",
-          "replacementOldVersion");
+          "replacementOldVersion",
+          "nodeDeletedExternally");
 
   /** The kind as written in scenario files ({@code etcdMembersDown}). */
   String kind();
@@ -168,6 +169,19 @@ public sealed interface FaultSpec {
     @Override
     public String kind() {
       return "pdbTightened";
+    }
+  }
+
+  /**
+   * Someone other than rotator (the simulator's fault injector, standing in for a human with kubectl or another
+   * controller) deletes the Node object of a node rotator is draining: the first node, by name, that is cordoned
+   * and still runs pods other than DaemonSet, mirror or finished ones (in {@code group} only, when set), as soon
+   * as there is one while the fault is on. The instance keeps running; pod GC removes the node's pods. Once.
+   */
+  record NodeDeletedExternally(Window window, String group) implements FaultSpec {
+    @Override
+    public String kind() {
+      return "nodeDeletedExternally";
     }
   }
 }

@@ -27,6 +27,8 @@ import java.util.Map;
  * @param prometheus the fake Prometheus, or null when the scenario has none
  * @param faults fault injections, in file order
  * @param timing the rotator's timing the report judges reactions by
+ * @param unhealthyPodDeletes which graceful pod DELETEs the recorder accepts: the opt-in the scenario's
+ *     {@code rotator.policy.unhealthyPodEviction} declares, read by the simulator itself
  */
 public record Scenario(
     String name,
@@ -39,7 +41,8 @@ public record Scenario(
     EtcdSpec etcd,
     PrometheusSpec prometheus,
     List<FaultSpec> faults,
-    Timing timing) {
+    Timing timing,
+    UnhealthyPodDeletes unhealthyPodDeletes) {
 
   /** Names of the scenarios shipped as resources. */
   public static final List<String> BUILTIN =
@@ -69,6 +72,45 @@ public record Scenario(
     workloads = List.copyOf(workloads);
     faults = List.copyOf(faults);
     rotatorConfig = rotatorConfig == null ? null : rotatorConfig.deepCopy();
+    unhealthyPodDeletes = unhealthyPodDeletes == null ? UnhealthyPodDeletes.NONE : unhealthyPodDeletes;
+  }
+
+  /**
+   * The pod DELETEs the recorder accepts from rotator instead of counting them as violations: graceful ones
+   * (never {@code gracePeriodSeconds: 0}) of pods in scope that have been not Ready for at least {@code after}
+   * (their Ready condition's last transition). Read by the simulator from the scenario's own {@code
+   * rotator.policy.unhealthyPodEviction} (namespaces, selector, after), the operator's declared opt-in, not from
+   * what rotator makes of it. With neither namespaces nor selector ({@link #NONE}) no pod DELETE is accepted.
+   *
+   * @param namespaces namespaces in scope; empty with a selector: every namespace
+   * @param selector labels a pod must all carry; empty with namespaces: every pod of those namespaces
+   * @param after how long the pod must have been not Ready
+   */
+  public record UnhealthyPodDeletes(List<String> namespaces, Map<String, String> selector, Duration after) {
+    public static final UnhealthyPodDeletes NONE = new UnhealthyPodDeletes(List.of(), Map.of(), Duration.ofMinutes(10));
+
+    public UnhealthyPodDeletes {
+      namespaces = List.copyOf(namespaces);
+      selector = Map.copyOf(selector);
+    }
+
+    /** True when namespaces or a selector are set. */
+    public boolean enabled() {
+      return !namespaces.isEmpty() || !selector.isEmpty();
+    }
+
+    /** Whether a pod of {@code namespace} with {@code labels} is in scope. */
+    public boolean covers(String namespace, Map<String, String> labels) {
+      if (!enabled() || (!namespaces.isEmpty() && !namespaces.contains(namespace))) {
+        return false;
+      }
+      for (Map.Entry<String, String> e : selector.entrySet()) {
+        if (labels == null || !e.getValue().equals(labels.get(e.getKey()))) {
+          return false;
+        }
+      }
+      return true;
+    }
   }
 
   /**
@@ -212,7 +254,7 @@ public record Scenario(
       throw new IllegalArgumentException("scale must be a positive finite number, got " + scale);
     }
     return new Scenario(name, seed, new ClockSpec(scale, clock.start()), nodeGroups, workloads, rotatorConfig,
-        controlPlaneVersion, etcd, prometheus, faults, timing);
+        controlPlaneVersion, etcd, prometheus, faults, timing, unhealthyPodDeletes);
   }
 
   /** Reads a scenario file. */

@@ -169,8 +169,8 @@ final class ScenarioParser {
       throw fail("rotator.gates.prometheus.url", "leave it out: the simulator sets it to its fake Prometheus' URL");
     }
     Timing timing = timing(rotator);
-    return new Scenario(
-        name, seed, clock, groups, workloads, rotator, controlPlane, etcd, prometheus, faults, timing);
+    return new Scenario(name, seed, clock, groups, workloads, rotator, controlPlane, etcd, prometheus, faults, timing,
+        unhealthyPodDeletes(rotator));
   }
 
   // ---------------------------------------------------------------- fakes, faults and timing
@@ -233,6 +233,7 @@ final class ScenarioParser {
           case "quotaExhausted", "replacementNotReady" -> List.of("group");
           case "alertFiring" -> List.of("alertname", "labels");
           case "replacementOldVersion" -> List.of("group", "version");
+          case "nodeDeletedExternally" -> List.of("group");
           default -> throw new IllegalStateException(kind);
         });
     Obj o = obj(n, path, keys.toArray(new String[0]));
@@ -340,6 +341,10 @@ final class ScenarioParser {
         }
         return new FaultSpec.ReplacementOldVersion(w, g.name(), version);
       }
+      case "nodeDeletedExternally": {
+        String group = o.string("group", null);
+        return new FaultSpec.NodeDeletedExternally(w, group == null ? null : group(groups, path + ".group", group).name());
+      }
       case "alertFiring": {
         String alert = o.string("alertname", null);
         if (alert == null || alert.isBlank()) {
@@ -390,12 +395,59 @@ final class ScenarioParser {
         duration(rotator, "policy", "replacementTimeout", Timing.DEFAULTS.replacementTimeout()));
   }
 
+  /**
+   * The opt-in {@code rotator.policy.unhealthyPodEviction} as the recorder reads it (rotator's own loader checks
+   * the rest of the section when rotator runs).
+   */
+  private Scenario.UnhealthyPodDeletes unhealthyPodDeletes(JsonNode rotator) {
+    JsonNode u = rotator == null ? null : rotator.path("policy").get("unhealthyPodEviction");
+    if (u == null || u.isNull()) {
+      return Scenario.UnhealthyPodDeletes.NONE;
+    }
+    String path = "rotator.policy.unhealthyPodEviction";
+    if (!u.isObject()) {
+      throw fail(path, "expected a mapping with namespaces, selector and after");
+    }
+    List<String> namespaces = new ArrayList<>();
+    JsonNode ns = u.get("namespaces");
+    if (ns != null && !ns.isNull()) {
+      if (!ns.isArray()) {
+        throw fail(path + ".namespaces", "expected a list of namespace names");
+      }
+      for (JsonNode n : ns) {
+        if (!n.isTextual()) {
+          throw fail(path + ".namespaces", "expected a list of namespace names, got " + n);
+        }
+        namespaces.add(n.asText());
+      }
+    }
+    Map<String, String> selector = new LinkedHashMap<>();
+    JsonNode sel = u.get("selector");
+    if (sel != null && !sel.isNull()) {
+      if (!sel.isObject()) {
+        throw fail(path + ".selector", "expected a mapping of label key to value");
+      }
+      Iterator<Map.Entry<String, JsonNode>> it = sel.fields();
+      while (it.hasNext()) {
+        Map.Entry<String, JsonNode> e = it.next();
+        if (!e.getValue().isTextual()) {
+          throw fail(path + ".selector." + e.getKey(), "expected a string, got " + e.getValue());
+        }
+        selector.put(e.getKey(), e.getValue().asText());
+      }
+    }
+    Duration after = duration(u.path("after"), path + ".after", Scenario.UnhealthyPodDeletes.NONE.after());
+    return new Scenario.UnhealthyPodDeletes(namespaces, selector, after);
+  }
+
   private Duration duration(JsonNode rotator, String section, String key, Duration dflt) {
-    JsonNode v = rotator.path(section).path(key);
+    return duration(rotator.path(section).path(key), "rotator." + section + "." + key, dflt);
+  }
+
+  private Duration duration(JsonNode v, String path, Duration dflt) {
     if (v.isMissingNode() || v.isNull()) {
       return dflt;
     }
-    String path = "rotator." + section + "." + key;
     if (!v.isTextual()) {
       throw fail(path, "expected a duration like 5s, got " + v);
     }

@@ -27,8 +27,17 @@ import java.util.Map;
  * @param maxNodesUnavailable most Ready schedulable nodes missing at once, relative to the start
  * @param podsLost pods lost
  * @param podsLostDetails one line per loss
- * @param podDeleteRequests pod DELETE requests received (rotator must send none)
- * @param invariantViolations one line per broken invariant
+ * @param podsLostToOthers pods lost because someone other than rotator (a fault, a simulator client) deleted
+ *     them or their Node; not rotator's violations
+ * @param podsLostToOthersDetails one line per such pod
+ * @param actionsByOthers what someone other than rotator did (Node and pod deletions, the PDB budgets they
+ *     broke), with its simulated time
+ * @param podDeleteRequests pod DELETE requests received, whatever became of them; rotator sends none except
+ *     the opt-in deletes of unhealthy pods
+ * @param unhealthyPodDeletes graceful DELETEs of pods not Ready for at least the scenario's {@code
+ *     rotator.policy.unhealthyPodEviction.after}, in its scope: accepted, not violations
+ * @param unhealthyPodDeleteDetails one line per such delete
+ * @param invariantViolations one line per broken invariant (any other pod DELETE is one)
  * @param evictionsAccepted evictions accepted
  * @param evictionsRefused evictions refused with 429
  * @param apiRequests API requests served
@@ -46,6 +55,13 @@ import java.util.Map;
  * @param disruptiveActionsAfterFault of those, the ones later than the earliest fault deadline: actions a
  *     gate should have prevented (0 when no fault set in)
  * @param disruptiveActionsAfterFaultDetails the first of them, with their time
+ * @param disruptiveActionsAfterFreeze disruptive actions later than one check interval ({@code graceSeconds})
+ *     after rotator's mode turned FREEZE, while it stayed FREEZE (rollback actions excepted); must be 0
+ * @param disruptiveActionsAfterFreezeDetails the first of them, with their time
+ * @param rollbackActions compensating actions while frozen: cordons, evictions, Node deletions and instance
+ *     terminations on node groups created during the run (a node-pool switch's new pool, rolled back); not
+ *     counted in {@code disruptiveActions}, still subject to the invariants
+ * @param rollbackActionDetails the first of them, with their time
  * @param cloudFlavors per node group, the cloud its fake imitates ({@code fake}, {@code aws}, {@code gke})
  * @param cloudZones per node group, at report time: live instances per zone
  * @param cloudInstances every instance the fake cloud ever had, in launch order, terminated ones included
@@ -57,10 +73,12 @@ import java.util.Map;
 @JsonPropertyOrder({
   "scenario", "nodesTotal", "nodesOutdatedAtStart", "nodesRotated", "rotationComplete", "makespanSeconds",
   "wallSeconds", "pdbViolations", "pdbViolationDetails", "minHealthyByPdb", "maxNodesUnavailable", "podsLost",
-  "podsLostDetails", "podDeleteRequests", "invariantViolations", "evictionsAccepted", "evictionsRefused",
+  "podsLostDetails", "podsLostToOthers", "podsLostToOthersDetails", "actionsByOthers", "podDeleteRequests",
+  "unhealthyPodDeletes", "unhealthyPodDeleteDetails", "invariantViolations", "evictionsAccepted", "evictionsRefused",
   "apiRequests", "apiRequestsByVerb", "apiRequestsByClient", "apiRequestsByResource", "freezes",
   "graceSeconds", "faults", "reactionSeconds", "disruptiveActions", "disruptiveActionsAfterFault",
-  "disruptiveActionsAfterFaultDetails", "cloudFlavors", "cloudZones", "cloudInstances", "lowerBound",
+  "disruptiveActionsAfterFaultDetails", "disruptiveActionsAfterFreeze", "disruptiveActionsAfterFreezeDetails",
+  "rollbackActions", "rollbackActionDetails", "cloudFlavors", "cloudZones", "cloudInstances", "lowerBound",
   "makespanOverLowerBound"
 })
 public record SimReport(
@@ -77,7 +95,12 @@ public record SimReport(
     int maxNodesUnavailable,
     int podsLost,
     List<String> podsLostDetails,
+    int podsLostToOthers,
+    List<String> podsLostToOthersDetails,
+    List<String> actionsByOthers,
     long podDeleteRequests,
+    int unhealthyPodDeletes,
+    List<String> unhealthyPodDeleteDetails,
     List<String> invariantViolations,
     long evictionsAccepted,
     long evictionsRefused,
@@ -92,6 +115,10 @@ public record SimReport(
     int disruptiveActions,
     int disruptiveActionsAfterFault,
     List<String> disruptiveActionsAfterFaultDetails,
+    int disruptiveActionsAfterFreeze,
+    List<String> disruptiveActionsAfterFreezeDetails,
+    int rollbackActions,
+    List<String> rollbackActionDetails,
     Map<String, String> cloudFlavors,
     Map<String, Map<String, Integer>> cloudZones,
     List<CloudInstance> cloudInstances,
@@ -119,11 +146,13 @@ public record SimReport(
           .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
 
   /**
-   * No PDB violation, no pod lost, no broken invariant (which includes pod DELETE requests), and no
-   * disruptive action later than a fault's deadline.
+   * No PDB violation, no pod lost by rotator, no broken invariant (which includes every pod DELETE other than an
+   * accepted unhealthy-pod delete), no disruptive action later than a fault's deadline or after a FREEZE. What
+   * someone else did ({@code podsLostToOthers}) does not count against rotator.
    */
   public boolean safe() {
-    return pdbViolations == 0 && podsLost == 0 && invariantViolations.isEmpty() && disruptiveActionsAfterFault == 0;
+    return pdbViolations == 0 && podsLost == 0 && invariantViolations.isEmpty() && disruptiveActionsAfterFault == 0
+        && disruptiveActionsAfterFreeze == 0;
   }
 
   public String toJson() {

@@ -93,7 +93,8 @@ public final class Simulator implements AutoCloseable {
     this.recorder =
         new Recorder(
             store, cloud, pdbs, scenario.clock().start(),
-            scenario.nodeGroups().stream().map(NodeGroupSpec::name).toList());
+            scenario.nodeGroups().stream().map(NodeGroupSpec::name).toList(),
+            scenario.timing().grace(), scenario.unhealthyPodDeletes());
     Map<String, Duration> readyDelay = new HashMap<>();
     scenario.nodeGroups().forEach(g -> readyDelay.put(g.name(), Duration.ofSeconds(g.readySeconds())));
     this.nodes = new NodeLifecycle(store, g -> readyDelay.getOrDefault(g, Duration.ZERO), CLOUD_NODE_DELETE_DELAY);
@@ -383,7 +384,12 @@ public final class Simulator implements AutoCloseable {
         o.maxNodesUnavailable(),
         o.podsLost(),
         o.podsLostDetails(),
+        o.podsLostToOthers().size(),
+        o.podsLostToOthers(),
+        o.actionsByOthers(),
         o.podDeleteRequests(),
+        o.unhealthyPodDeletes().size(),
+        o.unhealthyPodDeletes(),
         o.invariantViolations(),
         o.evictionsAccepted(),
         o.evictionsRefused(),
@@ -398,6 +404,11 @@ public final class Simulator implements AutoCloseable {
         o.disruptiveActions().size(),
         late.size(),
         late.stream().limit(MAX_LATE_DETAILS).toList(),
+        o.disruptiveActionsAfterFreeze().size(),
+        o.disruptiveActionsAfterFreeze().stream().limit(MAX_LATE_DETAILS).toList(),
+        o.rollbackActions().size(),
+        o.rollbackActions().stream().limit(MAX_LATE_DETAILS)
+            .map(a -> String.format(java.util.Locale.ROOT, "%.1fs: %s", a.atSeconds(), a.what())).toList(),
         cloudFlavors(),
         cloudZones(),
         cloud.instances().stream()

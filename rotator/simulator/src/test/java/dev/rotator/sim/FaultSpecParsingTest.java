@@ -149,4 +149,45 @@ class FaultSpecParsingTest {
     assertEquals(key, e.key(), e.getMessage());
     assertTrue(e.getMessage().contains(key), e.getMessage());
   }
+
+  @Test
+  @DisplayName("nodeDeletedExternally: any group by default, a named group must exist")
+  void nodeDeletedExternally() {
+    Scenario s = parse("faults: [{kind: nodeDeletedExternally, startSeconds: 5}, "
+        + "{kind: nodeDeletedExternally, group: h, startSeconds: 0, endSeconds: 9}]");
+    assertEquals(new FaultSpec.NodeDeletedExternally(new FaultSpec.Window(5, OptionalLong.empty()), null),
+        s.faults().get(0));
+    assertEquals(new FaultSpec.NodeDeletedExternally(new FaultSpec.Window(0, OptionalLong.of(9)), "h"),
+        s.faults().get(1));
+    ScenarioException e = assertThrows(ScenarioException.class,
+        () -> parse("faults: [{kind: nodeDeletedExternally, group: nope, startSeconds: 0}]"));
+    assertTrue(e.getMessage().contains("faults[0].group"), e.getMessage());
+  }
+
+  @Test
+  @DisplayName("the pod deletes the recorder accepts come from rotator.policy.unhealthyPodEviction; none without it")
+  void unhealthyPodDeletes() {
+    assertFalse(parse("").unhealthyPodDeletes().enabled());
+    Scenario s = parse("""
+        rotator:
+          policy:
+            unhealthyPodEviction: {namespaces: [batch], selector: {tier: worker}, after: 5m}
+        """);
+    Scenario.UnhealthyPodDeletes u = s.unhealthyPodDeletes();
+    assertEquals(Duration.ofMinutes(5), u.after());
+    assertTrue(u.covers("batch", Map.of("tier", "worker", "app", "x")));
+    assertFalse(u.covers("batch", Map.of("app", "x")), "selector must match");
+    assertFalse(u.covers("shop", Map.of("tier", "worker")), "namespace must match");
+    assertEquals(Duration.ofMinutes(10), parse("""
+        rotator:
+          policy:
+            unhealthyPodEviction: {namespaces: [batch]}
+        """).unhealthyPodDeletes().after(), "rotator's default after");
+    ScenarioException e = assertThrows(ScenarioException.class, () -> parse("""
+        rotator:
+          policy:
+            unhealthyPodEviction: {namespaces: [batch], after: soon}
+        """));
+    assertTrue(e.getMessage().contains("rotator.policy.unhealthyPodEviction.after"), e.getMessage());
+  }
 }

@@ -235,7 +235,7 @@ class SimulatorTest {
   }
 
   @Test
-  @DisplayName("a pod DELETE request is served but counted and recorded as an invariant violation")
+  @DisplayName("a pod DELETE request of a Ready pod is served but counted and recorded as an invariant violation")
   void podDeleteCounted() {
     start(SMALL);
     Pod p = webPods().get(0);
@@ -243,7 +243,7 @@ class SimulatorTest {
     assertTrue(sim.awaitQuiet(Duration.ofMinutes(2)), "the Deployment replaces the pod");
     SimReport report = sim.report();
     assertEquals(1, report.podDeleteRequests());
-    assertTrue(report.invariantViolations().stream().anyMatch(v -> v.contains("pod DELETE") && v.contains(p.getMetadata().getName())));
+    assertTrue(report.invariantViolations().stream().anyMatch(v -> v.contains("DELETE of Ready pod") && v.contains(p.getMetadata().getName())));
     assertEquals(1, report.podsLost());
     assertEquals(1, report.apiRequestsByResource().get("delete pods"));
   }

@@ -391,6 +391,9 @@ final class ApiDispatcher extends Dispatcher {
           }
           checkPreconditions(req, existing, opts);
           boolean dryRun = req.dryRun() || (opts.getDryRun() != null && !opts.getDryRun().isEmpty());
+          if (!dryRun) {
+            observer.deleting(existing, opts.getGracePeriodSeconds(), req.client);
+          }
           return json(200, JSON.asJson(dryRun ? existing : deleteOne(req.type, existing, opts)));
         });
   }
@@ -409,6 +412,9 @@ final class ApiDispatcher extends Dispatcher {
             if (req.type == ResourceTypes.PODS) {
               stats.countPodDelete();
               observer.podDeleteRequested(o.getMetadata().getNamespace(), o.getMetadata().getName(), req.client);
+            }
+            if (!req.dryRun()) {
+              observer.deleting(o, opts.getGracePeriodSeconds(), req.client);
             }
             deleted.add(req.dryRun() ? o : deleteOne(req.type, o, opts));
           }

@@ -118,6 +118,9 @@ public final class FaultInjector implements NodeLifecycle.Registration {
       if (f.on() && f.spec instanceof FaultSpec.PodsStuckTerminating) {
         holdPods(f);
       }
+      if (f.on() && f.spec instanceof FaultSpec.NodeDeletedExternally d && f.onset == null) {
+        deleteDrainingNode(f, d, now);
+      }
       if (f.on() && f.spec instanceof FaultSpec.WatchDrops d
           && !now.isBefore(f.lastAction.plusSeconds(d.everySeconds()))) {
         f.lastAction = now;
@@ -146,7 +149,8 @@ public final class FaultInjector implements NodeLifecycle.Registration {
     for (Active f : faults) {
       Double onset = at(f.onset);
       Double deadline = null;
-      if (onset != null) {
+      // Deleting a Node is no health fault a gate should stop the rotation for: it has no deadline.
+      if (onset != null && !(f.spec instanceof FaultSpec.NodeDeletedExternally)) {
         double allowance = grace;
         if (f.spec instanceof FaultSpec.ReplacementNotReady) {
           allowance += seconds(scenario.timing().replacementTimeout());
@@ -233,6 +237,9 @@ public final class FaultInjector implements NodeLifecycle.Registration {
       f.detail = "nodes of new " + r.group() + " instances stay NotReady";
     } else if (spec instanceof FaultSpec.ReplacementOldVersion r) {
       f.detail = "nodes of new " + r.group() + " instances report kubelet " + r.version();
+    } else if (spec instanceof FaultSpec.NodeDeletedExternally d) {
+      f.detail = "waiting for a node being drained" + (d.group() == null ? "" : " in group " + d.group());
+      deleteDrainingNode(f, d, now);
     }
   }
 
@@ -343,6 +350,37 @@ public final class FaultInjector implements NodeLifecycle.Registration {
             });
       }
     });
+  }
+
+  // ---------------------------------------------------------------- a Node deleted by someone else
+
+  /**
+   * Deletes, as someone other than rotator ({@link Cause#FAULT}), the Node of the first node by name that is
+   * cordoned and still runs pods other than DaemonSet, mirror or finished ones; nothing when there is none yet.
+   */
+  private void deleteDrainingNode(Active f, FaultSpec.NodeDeletedExternally d, Instant now) {
+    String deleted = store.write(Cause.FAULT, () -> {
+      for (Node node : store.list(ResourceTypes.NODES, null, Node.class)) {
+        String name = node.getMetadata().getName();
+        String group = node.getMetadata().getLabels().get(NodeLifecycle.GROUP_LABEL);
+        if (!PodFacts.isUnschedulable(node) || (d.group() != null && !d.group().equals(group))) {
+          continue;
+        }
+        long running = store.podsOnNode(name).stream()
+            .filter(p -> !PodFacts.belongsToNode(p) && !PodFacts.isFinished(p) && !PodFacts.isTerminating(p))
+            .count();
+        if (running > 0) {
+          store.remove(ResourceTypes.NODES, null, name);
+          return name + " (cordoned, " + running + " pod(s) still to drain)";
+        }
+      }
+      return null;
+    });
+    if (deleted != null) {
+      f.onset = now;
+      f.undo.add(deleted);
+      f.detail = "Node " + deleted + " deleted by someone else; its instance keeps running";
+    }
   }
 
   // ---------------------------------------------------------------- registration hooks

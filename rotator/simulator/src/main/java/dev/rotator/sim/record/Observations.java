@@ -24,7 +24,15 @@ import java.util.Map;
  * @param freezes every transition of the rotator's persisted mode to FREEZE
  * @param firstDisruptionSeconds simulated seconds since the start at which the first cordon or accepted
  *     eviction was seen; null before that
- * @param disruptiveActions every disruptive action seen, in order (see {@link Recorder})
+ * @param disruptiveActions every disruptive action seen, in order, rollback actions excepted (see {@link Recorder})
+ * @param disruptiveActionsAfterFreeze those later than one check interval after the mode turned FREEZE, while
+ *     it stayed FREEZE, with their time
+ * @param rollbackActions compensating actions while frozen: on nodes and instances of groups created during
+ *     the run (a node-pool switch rolled back)
+ * @param unhealthyPodDeletes accepted graceful DELETEs of pods not Ready for long enough, one line each
+ * @param podsLostToOthers pods lost because someone other than rotator deleted them or their Node
+ * @param actionsByOthers what someone other than rotator did that rotator is not judged on (Node and pod
+ *     deletions, and the PDB budgets they broke), with their time
  */
 public record Observations(
     int nodesAtStart,
@@ -43,7 +51,12 @@ public record Observations(
     long evictionsRefused,
     List<Freeze> freezes,
     Double firstDisruptionSeconds,
-    List<Action> disruptiveActions) {
+    List<Action> disruptiveActions,
+    List<String> disruptiveActionsAfterFreeze,
+    List<Action> rollbackActions,
+    List<String> unhealthyPodDeletes,
+    List<String> podsLostToOthers,
+    List<String> actionsByOthers) {
 
   /** The lowest currentHealthy a PDB had, and its desiredHealthy at that moment. */
   public record PdbLow(int minHealthy, int desiredHealthy) {}

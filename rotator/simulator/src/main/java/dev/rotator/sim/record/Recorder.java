@@ -4,6 +4,8 @@ import dev.rotator.core.engine.KubeVersion;
 import dev.rotator.provider.fake.FakeCloud;
 import dev.rotator.provider.fake.FakeInstance;
 import dev.rotator.provider.fake.InstanceState;
+import dev.rotator.sim.Scenario;
+import dev.rotator.sim.api.ApiFaults;
 import dev.rotator.sim.api.ApiObserver;
 import dev.rotator.sim.cluster.Disruption;
 import dev.rotator.sim.cluster.NodeLifecycle;
@@ -51,11 +53,30 @@ import java.util.stream.Collectors;
  *       node); plus, at report time, ready replicas missing from workloads (a DaemonSet pod waiting for a
  *       NotReady node's kubelet never ran and is not counted);
  *   <li><b>invariants</b>: an instance terminated or a Node deleted through the API while non-DaemonSet
- *       pods ran on it; any pod DELETE request;
+ *       pods ran on it; a pod DELETE that is not an accepted unhealthy-pod delete (below): a force delete
+ *       ({@code gracePeriodSeconds: 0}), a DELETE of a Ready pod (it bypasses the PDB), a DELETE of a pod not
+ *       Ready for less than the scenario allows or outside its scope;
+ *   <li><b>unhealthy pod deletes</b>: a graceful DELETE of a pod that has been not Ready (its Ready condition's
+ *       last transition) for at least the scenario's {@link Scenario.UnhealthyPodDeletes#after()}, in its scope
+ *       (the scenario's {@code rotator.policy.unhealthyPodEviction}); counted apart, not a violation, and its pod
+ *       is not lost when a controller recreates it;
  *   <li><b>disruptive actions</b>, with their simulated time: a Node turning unschedulable (cordon), an
  *       eviction accepted, a Node deleted through the API, an instance terminated, a group's desired
  *       capacity changed (seen at the next tick, so up to one simulated second late; a decrease that
- *       comes with terminations in the group is counted as those terminations).
+ *       comes with terminations in the group is counted as those terminations);
+ *   <li><b>disruptive actions after FREEZE</b>: those later than one check interval (the scenario's grace)
+ *       after rotator's persisted mode turned FREEZE, while it stays FREEZE;
+ *   <li><b>rollback actions</b>: while the mode is FREEZE, actions on nodes and instances of node groups that
+ *       did not exist at the start (the new pool of a node-pool switch being rolled back: its cordons, its
+ *       evictions, its Node deletions, its instances' terminations) are compensating actions, undoing what the
+ *       run created: counted apart, not as disruptive actions after the freeze. The invariants above still apply
+ *       to them (a Node deleted or an instance terminated with pods on it is a violation; evictions go through
+ *       the Eviction API, which checks the PDBs);
+ *   <li><b>who did it</b>: every change is attributed to its author. The scenario's fault injector and API
+ *       clients whose User-Agent starts with {@value ApiFaults#SIMULATOR_USER_AGENT} are "someone else"; every
+ *       other API client is judged as the rotator under test. A Node deleted by someone else loses its pods to
+ *       them: those go to {@code podsLostToOthers}, and the PDB budgets they break to {@code actionsByOthers},
+ *       not to rotator's violations.
  * </ul>
  */
 public final class Recorder implements StoreListener, FakeCloud.Listener, ApiObserver {
@@ -95,10 +116,39 @@ public final class Recorder implements StoreListener, FakeCloud.Listener, ApiObs
   private final Map<String, Integer> lastDesired = new HashMap<>();
   private final Map<String, Integer> terminatedSinceTick = new HashMap<>();
 
+  private final Duration grace;
+  private final Scenario.UnhealthyPodDeletes allowedDeletes;
+  /** While the mode is FREEZE: since when; null otherwise. */
+  private Instant frozenSince;
+  private final List<String> afterFreeze = new ArrayList<>();
+  private final List<Observations.Action> rollbackActions = new ArrayList<>();
+  /** Pod uids whose DELETE was an accepted unhealthy-pod delete. */
+  private final Set<String> unhealthyDeleted = new HashSet<>();
+  private final List<String> unhealthyDeletes = new ArrayList<>();
+  /** Nodes deleted, and pod uids deleted, by someone other than rotator. */
+  private final Set<String> nodesDeletedByOthers = new HashSet<>();
+  private final Set<String> podsDeletedByOthers = new HashSet<>();
+  private final List<String> lostToOthers = new ArrayList<>();
+  private final List<String> byOthers = new ArrayList<>();
+
   /**
+   * A recorder that accepts no pod DELETE and judges a freeze with the default check interval (15 s).
+   *
    * @param groups the cloud's node group ids, whose desired capacity is watched
    */
   public Recorder(ClusterStore store, FakeCloud cloud, PdbTracker pdbs, Instant simStart, List<String> groups) {
+    this(store, cloud, pdbs, simStart, groups, Scenario.Timing.DEFAULTS.grace(), Scenario.UnhealthyPodDeletes.NONE);
+  }
+
+  /**
+   * @param groups the cloud's node group ids at the start, whose desired capacity is watched
+   * @param grace one check interval: how long after a FREEZE an action may still be one started before it
+   * @param allowedDeletes which graceful DELETEs of not-Ready pods are accepted
+   */
+  public Recorder(ClusterStore store, FakeCloud cloud, PdbTracker pdbs, Instant simStart, List<String> groups,
+      Duration grace, Scenario.UnhealthyPodDeletes allowedDeletes) {
+    this.grace = grace;
+    this.allowedDeletes = allowedDeletes;
     this.groups = List.copyOf(groups);
     this.store = store;
     this.pdbs = pdbs;
@@ -128,6 +178,7 @@ public final class Recorder implements StoreListener, FakeCloud.Listener, ApiObs
           }
           ConfigMap state = store.get(ResourceTypes.CONFIGMAPS, STATE_NAMESPACE, STATE_CONFIGMAP);
           lastMode = state == null || state.getData() == null ? null : state.getData().get("mode");
+          frozenSince = "FREEZE".equals(lastMode) ? now() : null;
           for (String g : groups) {
             lastDesired.put(g, cloud.peekGroup(g).desired());
           }
@@ -184,11 +235,12 @@ public final class Recorder implements StoreListener, FakeCloud.Listener, ApiObs
     // of one counts against its PDB.
     boolean exempt = PodFacts.belongsToNode(old) && e.cause() != Cause.API_DELETE;
     if (wasHealthy && !isHealthy && disruptive(e.cause()) && !exempt) {
+      boolean others = byOthers(old, e.cause());
       for (PodDisruptionBudget pdb : pdbs.pdbsFor(old)) {
         Disruption.Health h = pdbs.health(pdb);
         if (h.currentHealthy() < h.desiredHealthy()) {
-          pdbViolations.add(
-              String.format(
+          (others ? byOthers : pdbViolations).add(
+              (others ? "someone else: " : "") + String.format(
                   "PDB %s: pod %s left (%s) with no disruption allowed; healthy %d < desired %d at %.0fs",
                   ClusterStore.key(pdb), ClusterStore.key(old), describe(e.cause()), h.currentHealthy(),
                   h.desiredHealthy(), seconds(now())));
@@ -197,12 +249,32 @@ public final class Recorder implements StoreListener, FakeCloud.Listener, ApiObs
     }
   }
 
+  /** The pod went because of someone other than rotator: its Node or the pod itself was deleted by them. */
+  private boolean byOthers(Pod p, Cause c) {
+    return (c == Cause.POD_GC && nodesDeletedByOthers.contains(PodFacts.nodeName(p)))
+        || (c == Cause.API_DELETE && podsDeletedByOthers.contains(p.getMetadata().getUid()));
+  }
+
   /** Ways a pod goes that a PDB is meant to guard against (eviction is checked by the API itself). */
   private static boolean disruptive(Cause c) {
     return c == Cause.API_DELETE || c == Cause.POD_GC || c == Cause.NODE_LOST;
   }
 
   private void countLoss(Pod p, Cause c) {
+    if (byOthers(p, c)) {
+      if (!PodFacts.belongsToNode(p)) {
+        lostToOthers.add("pod " + ClusterStore.key(p) + (c == Cause.POD_GC
+            ? " running on node " + PodFacts.nodeName(p) + " when someone else deleted the Node"
+            : " deleted through the API by someone else"));
+      }
+      return;
+    }
+    if (c == Cause.API_DELETE && unhealthyDeleted.contains(p.getMetadata().getUid())) {
+      if (PodFacts.controllerOf(p).isEmpty()) {
+        lost.add("pod " + ClusterStore.key(p) + " deleted (not Ready) without a controller to recreate it");
+      }
+      return;
+    }
     String why =
         switch (c) {
           case EVICTION -> PodFacts.controllerOf(p).isPresent() ? null : "evicted without a controller to recreate it";
@@ -228,12 +300,20 @@ public final class Recorder implements StoreListener, FakeCloud.Listener, ApiObs
     maxUnavailable = Math.max(maxUnavailable, baseline - readySchedulable.size());
     if (old != null && now != null && !PodFacts.isUnschedulable(old) && PodFacts.isUnschedulable(now)) {
       disruptionStarted();
-      action("cordon node " + name);
+      action("cordon node " + name, groupOf(now));
     }
     if (now == null) {
       deletedNodes.add(name);
-      if (e.cause() == Cause.API_DELETE) {
-        action("delete Node " + name);
+      Node last = (Node) e.object();
+      if (e.cause() == Cause.FAULT) {
+        nodesDeletedByOthers.add(name);
+      }
+      if (nodesDeletedByOthers.contains(name)) {
+        List<String> running = runningPods(name);
+        byOthers.add(String.format(java.util.Locale.ROOT, "%.1fs: someone else deleted Node %s%s", seconds(now()),
+            name, running.isEmpty() ? "" : " while it ran pods: " + String.join(", ", running)));
+      } else if (e.cause() == Cause.API_DELETE) {
+        action("delete Node " + name, groupOf(last));
         List<String> running = runningPods(name);
         if (!running.isEmpty()) {
           invariants.add("Node " + name + " deleted while it ran pods: " + String.join(", ", running));
@@ -262,9 +342,13 @@ public final class Recorder implements StoreListener, FakeCloud.Listener, ApiObs
     Map<String, String> data = cm == null || cm.getData() == null ? Map.of() : cm.getData();
     String mode = data.get("mode");
     if ("FREEZE".equals(mode) && !"FREEZE".equals(lastMode)) {
+      frozenSince = now();
       freezes.add(
           new Observations.Freeze(
               data.getOrDefault("reason", ""), data.getOrDefault("message", ""), seconds(now())));
+    }
+    if (!"FREEZE".equals(mode)) {
+      frozenSince = null;
     }
     lastMode = mode;
   }
@@ -280,7 +364,7 @@ public final class Recorder implements StoreListener, FakeCloud.Listener, ApiObs
           }
           terminatedInstances.add(instance.id());
           terminatedSinceTick.merge(instance.groupId(), 1, Integer::sum);
-          action("terminate instance " + instance.id() + " (" + instance.groupId() + ")");
+          action("terminate instance " + instance.id() + " (" + instance.groupId() + ")", instance.groupId());
           for (Node n : store.list(ResourceTypes.NODES, null, Node.class)) {
             if (instance.providerId().equals(n.getSpec().getProviderID())) {
               List<String> running = runningPods(n.getMetadata().getName());
@@ -301,7 +385,8 @@ public final class Recorder implements StoreListener, FakeCloud.Listener, ApiObs
     if (armed) {
       evictionsAccepted++;
       disruptionStarted();
-      action("evict pod " + ClusterStore.key(pod));
+      Node node = PodFacts.isBound(pod) ? store.get(ResourceTypes.NODES, null, PodFacts.nodeName(pod)) : null;
+      action("evict pod " + ClusterStore.key(pod), node == null ? null : groupOf(node));
     }
   }
 
@@ -317,9 +402,68 @@ public final class Recorder implements StoreListener, FakeCloud.Listener, ApiObs
     store.read(
         () -> {
           podDeleteRequests++;
-          invariants.add("pod DELETE request for " + namespace + "/" + name + " from " + client);
           return null;
         });
+  }
+
+  /** Attributes a DELETE to its client and judges a pod DELETE (see the class comment). */
+  @Override
+  public void deleting(HasMetadata existing, Long gracePeriodSeconds, String client) {
+    store.read(
+        () -> {
+          if (!armed) {
+            return null;
+          }
+          boolean others = client != null && client.startsWith(ApiFaults.SIMULATOR_USER_AGENT);
+          if (existing instanceof Node && others) {
+            nodesDeletedByOthers.add(existing.getMetadata().getName());
+          } else if (existing instanceof Pod p) {
+            judgePodDelete(p, gracePeriodSeconds, client, others);
+          }
+          return null;
+        });
+  }
+
+  private void judgePodDelete(Pod p, Long grace, String client, boolean others) {
+    String key = ClusterStore.key(p);
+    String at = String.format(java.util.Locale.ROOT, "%.1fs: ", seconds(now()));
+    if (others) {
+      podsDeletedByOthers.add(p.getMetadata().getUid());
+      byOthers.add(at + "pod " + key + " deleted by " + client);
+      return;
+    }
+    if (grace != null && grace <= 0) {
+      invariants.add("pod " + key + " force-deleted (gracePeriodSeconds " + grace + ") by " + client);
+      return;
+    }
+    if (PodFacts.isReady(p)) {
+      invariants.add("DELETE of Ready pod " + key + " by " + client + ": it bypasses the pod's PDB (only an"
+          + " eviction may take a Ready pod)");
+      return;
+    }
+    Duration notReady = Duration.between(notReadySince(p), now());
+    boolean inScope = allowedDeletes.covers(p.getMetadata().getNamespace(), p.getMetadata().getLabels());
+    if (inScope && notReady.compareTo(allowedDeletes.after()) >= 0) {
+      unhealthyDeleted.add(p.getMetadata().getUid());
+      unhealthyDeletes.add(at + "pod " + key + " on " + PodFacts.nodeName(p) + " deleted gracefully by " + client
+          + ", not Ready for " + notReady.toSeconds() + "s");
+      return;
+    }
+    invariants.add("DELETE of pod " + key + " by " + client + ": not Ready for " + notReady.toSeconds() + "s, "
+        + (!allowedDeletes.enabled() ? "and the scenario allows no pod DELETE (rotator.policy.unhealthyPodEviction)"
+            : !inScope ? "outside the scope of rotator.policy.unhealthyPodEviction"
+            : "less than rotator.policy.unhealthyPodEviction.after (" + allowedDeletes.after().toSeconds() + "s)"));
+  }
+
+  /** When the pod's Ready condition last turned to what it is (not Ready); its creation when it has none. */
+  private Instant notReadySince(Pod p) {
+    String t = PodFacts.condition(p, "Ready").map(c -> c.getLastTransitionTime())
+        .orElse(p.getMetadata().getCreationTimestamp());
+    try {
+      return t == null ? now() : Instant.parse(t);
+    } catch (java.time.format.DateTimeParseException e) {
+      return now();
+    }
   }
 
   /**
@@ -342,9 +486,9 @@ public final class Recorder implements StoreListener, FakeCloud.Listener, ApiObs
               if (makespanStart == null) {
                 makespanStart = now();
               }
-              action("raise desired capacity of " + g + " " + before + " -> " + desired);
+              action("raise desired capacity of " + g + " " + before + " -> " + desired, g);
             } else if (before != null && desired < before && before - desired > terminated) {
-              action("lower desired capacity of " + g + " " + before + " -> " + desired);
+              action("lower desired capacity of " + g + " " + before + " -> " + desired, g);
             }
           }
           terminatedSinceTick.clear();
@@ -359,8 +503,25 @@ public final class Recorder implements StoreListener, FakeCloud.Listener, ApiObs
 
   // ---------------------------------------------------------------- derived
 
-  private void action(String what) {
-    actions.add(new Observations.Action(seconds(now()), what));
+  /**
+   * A disruptive action on {@code group} (null: unknown). While frozen, one on a group created during the run is a
+   * rollback action; any other later than one check interval after the freeze is a disruptive action after it.
+   */
+  private void action(String what, String group) {
+    Observations.Action a = new Observations.Action(seconds(now()), what);
+    if (frozenSince != null && group != null && !groups.contains(group)) {
+      rollbackActions.add(a);
+      return;
+    }
+    actions.add(a);
+    if (frozenSince != null && now().isAfter(frozenSince.plus(grace))) {
+      afterFreeze.add(String.format(java.util.Locale.ROOT, "%.1fs: %s (FREEZE since %.1fs)", a.atSeconds(), what,
+          seconds(frozenSince)));
+    }
+  }
+
+  private static String groupOf(Node n) {
+    return n.getMetadata().getLabels() == null ? null : n.getMetadata().getLabels().get(NodeLifecycle.GROUP_LABEL);
   }
 
   private void disruptionStarted() {
@@ -465,7 +626,12 @@ public final class Recorder implements StoreListener, FakeCloud.Listener, ApiObs
               evictionsRefused,
               List.copyOf(freezes),
               firstDisruption == null ? null : seconds(firstDisruption),
-              List.copyOf(actions));
+              List.copyOf(actions),
+              List.copyOf(afterFreeze),
+              List.copyOf(rollbackActions),
+              List.copyOf(unhealthyDeletes),
+              List.copyOf(lostToOthers),
+              List.copyOf(byOthers));
         });
   }
 
