@@ -49,12 +49,14 @@ class SimEndToEndTest {
   }
 
   @Test
-  @DisplayName("a PDB that can never be satisfied ends in FREEZE (DRAIN_TIMEOUT) naming the PDB, never a forced eviction")
+  @DisplayName("a PDB that can never be satisfied ends in FREEZE (DRAIN_TIMEOUT) naming the PDB, never a pod deleted")
   void unsatisfiablePdb() throws Exception {
     JsonNode j = sim("unsatisfiable-pdb", ExitCodes.FROZEN);
     assertEquals(1, j.get("freezes").size(), j.get("freezes").toString());
     assertEquals("DRAIN_TIMEOUT", j.get("freezes").get(0).get("reason").asText());
-    assertTrue(j.get("evictionsRefused").asInt() > 0);
+    // PDB-aware evictions send nothing while the PDB's status allows no disruption; nothing is forced either.
+    assertEquals(0, j.get("podDeleteRequests").asInt(), j.toString());
+    assertEquals(0, j.get("pdbViolations").asInt(), j.toString());
     String evidence = j.get("rotator").get("evidence").toString();
     assertTrue(evidence.contains("PDB"), evidence);
   }

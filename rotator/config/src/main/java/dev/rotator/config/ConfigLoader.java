@@ -80,6 +80,10 @@ public final class ConfigLoader {
   static final Duration MAX_BACKOFF = Duration.ofHours(1);
   static final Duration MAX_POLL = Duration.ofMinutes(10);
   static final Duration MAX_CHECK_TIMEOUT = Duration.ofMinutes(10);
+  /** Longer than this, an unreadable gate is not a blip: freeze and let a human look. */
+  static final Duration MAX_UNKNOWN_GRACE = Duration.ofMinutes(30);
+  /** Clocks further apart than this are broken, not skewed: fix NTP rather than wait a day for a lock. */
+  static final Duration MAX_CLOCK_SKEW = Duration.ofHours(1);
   static final Duration MAX_NEW_NODE_GRACE = Duration.ofDays(1);
   // Health checks: the limits of each check's own settings record, so that the documented range is the
   // one enforced, and the loader's message (with the key path) comes before the check's.
@@ -219,7 +223,8 @@ public final class ConfigLoader {
             serve(root.section("serve")),
             logging(root.section("logging")),
             nodePool(root),
-            SlackConfigReader.read(root.section("slack")));
+            SlackConfigReader.read(root.section("slack")),
+            lock(root.section("lock")));
     root.finish();
     if (config.nodePool().poolSwitch()
         && config.provider().gkeStrategy() == ProviderSettings.GkeStrategy.NATIVE) {
@@ -799,6 +804,7 @@ public final class ConfigLoader {
     boolean drainabilityOrder = s.bool("drainabilityOrder", d.drainabilityOrder());
     int parallelism =
         s.integer("evictionParallelism", 1, RotationPolicy.Speed.MAX_EVICTION_PARALLELISM, d.evictionParallelism());
+    boolean pdbAwareEvictions = s.bool("pdbAwareEvictions", d.pdbAwareEvictions());
     Section a = s.section("adaptive");
     RotationPolicy.Adaptive da = d.adaptive();
     RotationPolicy.Adaptive adaptive =
@@ -808,7 +814,8 @@ public final class ConfigLoader {
             a.duration("maxApiLatency", MS, MAX_LATENCY_THRESHOLD, da.maxApiLatency()));
     a.finish();
     s.finish();
-    return new RotationPolicy.Speed(perZone, surgeBeforeDrain, drainabilityOrder, parallelism, adaptive);
+    return new RotationPolicy.Speed(
+        perZone, surgeBeforeDrain, drainabilityOrder, parallelism, adaptive, pdbAwareEvictions);
   }
 
   private static RotationPolicy.UnhealthyPodEviction unhealthyPodEviction(Section s) {
@@ -872,6 +879,8 @@ public final class ConfigLoader {
         s.integer("consecutivePasses", 1, MAX_CONSECUTIVE_PASSES, GateSettings.DEFAULT_CONSECUTIVE_PASSES);
     Duration checkTimeout =
         s.duration("checkTimeout", MIN_POLL, MAX_CHECK_TIMEOUT, GateSettings.DEFAULT_CHECK_TIMEOUT);
+    Duration unknownGrace =
+        s.duration("unknownGrace", Duration.ZERO, MAX_UNKNOWN_GRACE, GateSettings.DEFAULT_UNKNOWN_GRACE);
     Section cs = s.section("clusterState");
     ClusterStateSettings d = ClusterStateSettings.defaults();
     ClusterStateSettings clusterState =
@@ -891,7 +900,8 @@ public final class ConfigLoader {
     s.finish();
     // Check names unique, checkTimeout covering every check: both thrown as ConfigException with paths.
     return new GateSettings(
-        passes, checkTimeout, clusterState, apiserver, versionSkew, quota, etcd, etcdViaApiServer, prometheus, http);
+        passes, checkTimeout, clusterState, apiserver, versionSkew, quota, etcd, etcdViaApiServer, prometheus, http,
+        unknownGrace);
   }
 
   private static ApiServerSettings apiserver(Section s) {
@@ -1109,6 +1119,13 @@ public final class ConfigLoader {
   /** Bounds of serve.interval: a pass more often than every 10 s only loads the API server. */
   public static final Duration MIN_SERVE_INTERVAL = Duration.ofSeconds(10);
   public static final Duration MAX_SERVE_INTERVAL = Duration.ofDays(1);
+
+  private static LockSettings lock(Section s) {
+    LockSettings out = new LockSettings(
+        s.duration("maxClockSkew", Duration.ZERO, MAX_CLOCK_SKEW, LockSettings.DEFAULT_MAX_CLOCK_SKEW));
+    s.finish();
+    return out;
+  }
 
   private static ServeSettings serve(Section s) {
     ServeSettings d = ServeSettings.defaults();

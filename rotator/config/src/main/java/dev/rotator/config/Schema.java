@@ -199,12 +199,14 @@ final class Schema {
                   leaf("surgeBeforeDrain"),
                   leaf("drainabilityOrder"),
                   leaf("evictionParallelism"),
+                  leaf("pdbAwareEvictions"),
                   section("adaptive", leaf("enabled"), leaf("maxUnschedulablePods"), leaf("maxApiLatency"))),
               section("unhealthyPodEviction", leaf("namespaces"), leaf("selector"), leaf("after"))),
           section(
               "gates",
               leaf("consecutivePasses"),
               leaf("checkTimeout"),
+              leaf("unknownGrace"),
               section(
                   "clusterState",
                   leaf("enabled"),
@@ -262,6 +264,7 @@ final class Schema {
                   leaf("timeout"))),
           section("alerts", section("log", leaf("enabled"))),
           section("serve", leaf("interval"), leaf("listen")),
+          section("lock", leaf("maxClockSkew")),
           section("logging", leaf("format")),
           credentialsFrom(
               "environment variables or files named by botTokenEnv/botTokenFile, signingSecretEnv/signingSecretFile"

@@ -246,8 +246,23 @@ class DrainThroughEngineTest {
   }
 
   @Test
-  @DisplayName("a pod a PDB blocks forever ends in FREEZE with DRAIN_TIMEOUT naming pod and PDB; nothing is forced")
+  @DisplayName("a pod a PDB blocks forever ends in FREEZE with DRAIN_TIMEOUT naming pod and PDB; nothing is forced;"
+      + " with PDB-aware evictions no request is sent while the PDB's status allows no disruption")
   void blockedForeverTimesOut() throws Exception {
+    blockedForever(policy(Duration.ofSeconds(30)));
+    assertEquals(0, api.dispatcher.evictionAttempts(new PodRef("shop", "web-1")),
+        "no eviction request while status.disruptionsAllowed is 0");
+  }
+
+  @Test
+  @DisplayName("the same with policy.speed.pdbAwareEvictions off: the refused eviction is retried until the timeout")
+  void blockedForeverTimesOutWithoutPdbAwareness() throws Exception {
+    RotationPolicy p = policy(Duration.ofSeconds(30));
+    blockedForever(p.withSpeed(p.speed().withPdbAwareEvictions(false)));
+    assertTrue(api.dispatcher.evictionAttempts(new PodRef("shop", "web-1")) > 1, "the refusal was retried");
+  }
+
+  private void blockedForever(RotationPolicy policy) throws Exception {
     create(
         K8s.labelled(K8s.replicaPod("shop", "web-1", "old-1"), Map.of("app", "web")),
         K8s.pdb("shop", "web-pdb", Map.of("app", "web"))
@@ -264,7 +279,7 @@ class DrainThroughEngineTest {
             .build());
     api.dispatcher.evictionScript((pod, attempt) -> TestDispatcher.pdbBlocks("web-pdb", 1, 1));
 
-    RunResult result = run(policy(Duration.ofSeconds(30)));
+    RunResult result = run(policy);
 
     assertEquals(RunResult.Outcome.FROZEN, result.outcome(), result.message());
     assertEquals(ReasonCode.DRAIN_TIMEOUT, result.reason());
@@ -273,7 +288,6 @@ class DrainThroughEngineTest {
     assertTrue(evidence.contains("shop/web-pdb"), evidence);
     assertEquals("DRAIN_TIMEOUT", store.mode().reason());
     assertTrue(store.mode().evidence().stream().anyMatch(e -> e.contains("shop/web-pdb")));
-    assertTrue(api.dispatcher.evictionAttempts(new PodRef("shop", "web-1")) > 1, "the refusal was retried");
     assertTrue(cluster.node("old-1").orElseThrow().unschedulable(), "the node stays cordoned");
     assertEquals(1, cluster.podsOnNode("old-1").size(), "the pod is still there: not forced");
     assertEquals(List.of(), cloud.terminated());

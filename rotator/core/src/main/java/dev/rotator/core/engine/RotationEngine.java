@@ -46,9 +46,13 @@ import org.slf4j.LoggerFactory;
  *       groups, at most {@code maxUnavailablePerZone} per zone; among the next pending nodes those whose PDBs
  *       allow a disruption now go first ({@code drainabilityOrder}); the in-flight limit adapts (AIMD) between 1
  *       and {@code maxUnavailable + maxSurge}: halved on unschedulable Pending pods or slow API reads, +1 per node
- *       DONE while green. A node's due evictions go out {@code evictionParallelism} at a time.
- *   <li>A refused eviction whose PDB is held hostage (pods not Ready past {@code unhealthyPodEviction.after} use
- *       up its budget) freezes with PDB_HOSTAGE; under the opt-in {@code policy.unhealthyPodEviction} a not-Ready
+ *       DONE while green. Evictions are scheduled against the PDBs ({@code pdbAwareEvictions}, {@link
+ *       EvictionScheduler}): each round the due evictions of every draining node are allocated against the PDBs'
+ *       {@code disruptionsAllowed}, oldest waiter first, a pod whose PDB allows nothing now is held without a
+ *       request, and the rest go out in one batch, {@code evictionParallelism} at a time (off: each node's due
+ *       evictions go out on their own, each refused pod on its own backoff).
+ *   <li>A refused (or held) eviction whose PDB is held hostage (pods not Ready past {@code
+ *       unhealthyPodEviction.after} use up its budget) freezes with PDB_HOSTAGE; under the opt-in {@code policy.unhealthyPodEviction} a not-Ready
  *       pod in scope on the draining node is deleted gracefully instead, logged and evented.
  *   <li>When the window closes mid-run, no node starts any more: the nodes in flight are finished (drained,
  *       deleted, terminated, replaced; the surge given back by their terminations), and the run ends COMPLETED
@@ -202,6 +206,14 @@ public final class RotationEngine {
     private Integer roundUnschedulable;
     private final Map<String, List<PodInfo>> roundPodsOnNode = new HashMap<>();
     private final Map<String, List<PodInfo>> roundPdbPods = new HashMap<>();
+    /** Per group: new Ready nodes this round (awaitReplacement), counted once per round, not once per node. */
+    private Map<String, Long> roundNewReady;
+    /** PDB-aware eviction scheduling ({@code speed.pdbAwareEvictions}): this round's due evictions of all nodes. */
+    private final EvictionScheduler scheduler = new EvictionScheduler();
+    private final List<EvictionScheduler.Candidate> roundCandidates = new ArrayList<>();
+    /** Per draining node with candidates this round: pods left, and pods not due (backoff, awaiting deletion). */
+    private final Map<NodeTrack, int[]> roundDrainCounts = new LinkedHashMap<>();
+    private long candidateSeq;
     /** Evictions run here when {@code speed.evictionParallelism} > 1; created on first use, shut down at the end. */
     private java.util.concurrent.ExecutorService evictionPool;
     /** Adaptive concurrency: the current limit on nodes in flight, 1..maxInFlight. */
@@ -609,6 +621,9 @@ public final class RotationEngine {
         roundUnschedulable = null;
         roundPodsOnNode.clear();
         roundPdbPods.clear();
+        roundNewReady = null;
+        roundCandidates.clear();
+        roundDrainCounts.clear();
         if (!readRound()) {
           ports.clock().sleep(policy.pollInterval());
           continue;
@@ -623,6 +638,9 @@ public final class RotationEngine {
               stepFailed(t, t.state.name().toLowerCase(java.util.Locale.ROOT) + " step", e);
             }
           }
+        }
+        if (!roundCandidates.isEmpty()) {
+          evictRound();
         }
         startNodes();
         if (roundGate == null && tracks.values().stream().anyMatch(t -> !t.state.terminal())) {
@@ -797,6 +815,10 @@ public final class RotationEngine {
       if (inFlightNow >= limit()) {
         return;
       }
+      // In flight and available are counted once and kept up to date below (each start takes one of each):
+      // counting them for every pending node made a round O(pending x nodes) on a 5,000-node cluster.
+      long inFlight = inFlightNow;
+      long available = availableNow;
       for (NodeTrack t : mayStart ? startOrder((int) (limit() - inFlightNow))
           : tracks.values().stream().filter(t -> t.state == NodeState.PENDING).toList()) {
         if (t.state != NodeState.PENDING) {
@@ -805,7 +827,6 @@ public final class RotationEngine {
         if (noMoreStarts()) {
           return;
         }
-        long inFlight = tracks.values().stream().filter(x -> x.state.inFlight()).count();
         if (inFlight >= limit()) {
           return;
         }
@@ -831,8 +852,8 @@ public final class RotationEngine {
             continue;
           }
         }
-        long available = current.values().stream().filter(this::isCapacity).count();
-        long afterCordon = available - (isCapacity(live) ? 1 : 0);
+        boolean liveIsCapacity = isCapacity(live);
+        long afterCordon = available - (liveIsCapacity ? 1 : 0);
         long floor = baselineAvailable - policy.maxUnavailable();
         if (afterCordon < floor) {
           setDetail(t, "waiting for capacity: " + available + " Ready schedulable node(s), floor " + floor);
@@ -856,6 +877,10 @@ public final class RotationEngine {
         } catch (ClusterException e) {
           stepFailed(t, "start", e);
           return;
+        }
+        if (t.state.inFlight()) {
+          inFlight++;
+          available -= liveIsCapacity ? 1 : 0;
         }
       }
     }
@@ -1166,48 +1191,164 @@ public final class RotationEngine {
         }
         due.add(p);
       }
+      if (policy.speed().pdbAwareEvictions()) {
+        // Sent, together with every other draining node's, by evictRound once every node has been advanced.
+        if (due.isEmpty()) {
+          setDrainDetail(t, remaining.size(), blocked);
+        } else {
+          for (PodInfo p : due) {
+            roundCandidates.add(new EvictionScheduler.Candidate(t, p, t.drainStarted, candidateSeq++));
+          }
+          roundDrainCounts.put(t, new int[] {remaining.size(), blocked});
+        }
+        return;
+      }
       if (!due.isEmpty() && !gateAllows("evict " + due.size() + " pod(s) from " + t.node)) {
         return;
       }
       List<EvictionResult> results = evictAll(due);
       for (int i = 0; i < due.size(); i++) {
-        PodInfo p = due.get(i);
-        EvictionResult r = results.get(i);
-        evictionRequests++;
-        for (EngineListener l : listeners) {
-          l.onEviction(t.node, p.ref(), r);
+        if (foldEviction(t, due.get(i), results.get(i), now)) {
+          blocked++;
         }
-        switch (r.outcome()) {
-          case EVICTED, GONE -> {
-            t.evictionAttempts.remove(p.ref());
-            t.blockedBy.remove(p.ref());
-            // The watch may show the pod a moment longer before its deletion arrives: do not ask again unless
-            // it is still there, not terminating, a full backoff later.
-            t.nextEviction.put(p.ref(), now.plus(policy.evictionBackoffMax()));
+      }
+      setDrainDetail(t, remaining.size(), blocked);
+    }
+
+    private void setDrainDetail(NodeTrack t, int left, int waiting) {
+      setDetail(t, "draining: " + left + " pod(s) left" + (waiting > 0 ? ", " + waiting + " waiting on PDB/backoff" : ""));
+    }
+
+    /**
+     * One eviction answer folded into its node's track, on the engine's thread: listeners, backoff, what blocks
+     * the pod. True when the pod is left waiting (refused or failed, with its backoff).
+     */
+    private boolean foldEviction(NodeTrack t, PodInfo p, EvictionResult r, Instant now) throws FreezeSignal {
+      evictionRequests++;
+      for (EngineListener l : listeners) {
+        l.onEviction(t.node, p.ref(), r);
+      }
+      switch (r.outcome()) {
+        case EVICTED, GONE -> {
+          t.evictionAttempts.remove(p.ref());
+          t.blockedBy.remove(p.ref());
+          // The watch may show the pod a moment longer before its deletion arrives: do not ask again unless
+          // it is still there, not terminating, a full backoff later.
+          t.nextEviction.put(p.ref(), now.plus(policy.evictionBackoffMax()));
+          return false;
+        }
+        default -> {
+          if (r.outcome() == EvictionResult.Outcome.BLOCKED && hostage(t, p, now, false)) {
+            return false;
           }
-          case BLOCKED, FAILED -> {
-            if (r.outcome() == EvictionResult.Outcome.BLOCKED && hostage(t, p, now)) {
-              continue;
-            }
-            blocked++;
-            int attempt = t.evictionAttempts.merge(p.ref(), 1, Integer::sum);
-            Duration wait = evictionBackoff.after(attempt);
-            if (r.retryAfter() != null && r.retryAfter().compareTo(wait) > 0) {
-              wait = r.retryAfter();
-            }
-            t.nextEviction.put(p.ref(), now.plus(wait));
-            List<String> by = r.outcome() == EvictionResult.Outcome.BLOCKED
-                ? (r.blockingPdbs().isEmpty() ? List.of("a PodDisruptionBudget") : r.blockingPdbs())
-                : List.of("error: " + r.message());
-            t.blockedBy.put(p.ref(), by);
-            if (attempt == 1 || attempt % 10 == 0) {
-              info(t.node, "eviction of " + p.ref() + " " + r.outcome() + " by " + by + " (attempt " + attempt
-                  + ", next in " + seconds(wait) + ")");
-            }
+          // With pdbAwareEvictions a refused pod is one whose PDB looked open (a status behind the API server's)
+          // or that no budget gates: its attempts restart from the initial backoff each time it is held, so a
+          // stale status costs a short retry, and a refusal that keeps coming backs off as before.
+          int attempt = t.evictionAttempts.merge(p.ref(), 1, Integer::sum);
+          Duration wait = evictionBackoff.after(attempt);
+          if (r.retryAfter() != null && r.retryAfter().compareTo(wait) > 0) {
+            wait = r.retryAfter();
+          }
+          t.nextEviction.put(p.ref(), now.plus(wait));
+          List<String> by = r.outcome() == EvictionResult.Outcome.BLOCKED
+              ? (r.blockingPdbs().isEmpty() ? List.of("a PodDisruptionBudget") : r.blockingPdbs())
+              : List.of("error: " + r.message());
+          t.blockedBy.put(p.ref(), by);
+          if (attempt == 1 || attempt % 10 == 0) {
+            info(t.node, "eviction of " + p.ref() + " " + r.outcome() + " by " + by + " (attempt " + attempt
+                + ", next in " + seconds(wait) + ")");
+          }
+          return true;
+        }
+      }
+    }
+
+    /**
+     * PDB-aware eviction scheduling ({@code speed.pdbAwareEvictions}): the due evictions of every draining node,
+     * collected by {@link #drain}, allocated against the PDBs read once this round ({@link EvictionScheduler}:
+     * oldest waiter first, a pod whose PDB has no disruption left is held without a request), the gate checked
+     * once, the allowed ones sent in one batch ({@code evictionParallelism} at a time), and the answers folded
+     * back into each node's track. A held pod whose PDB has shown no disruption to spare for longer than {@code
+     * unhealthyPodEviction.after} is checked for a hostage PDB, as a refused one is.
+     */
+    private void evictRound() throws FreezeSignal {
+      Instant now = ports.clock().now();
+      List<PdbInfo> pdbs;
+      try {
+        pdbs = roundPdbs();
+      } catch (ClusterException e) {
+        info("", "could not read the PDBs this round, sending the due evictions unscheduled: " + e.getMessage());
+        pdbs = null;
+      }
+      EvictionScheduler.Allocation a = scheduler.allocate(roundCandidates, pdbs, now);
+      List<EvictionScheduler.Candidate> send = a.send();
+      if (!send.isEmpty()) {
+        long nodes = send.stream().map(EvictionScheduler.Candidate::track).distinct().count();
+        String step = "evict " + send.size() + " pod(s) from "
+            + (nodes == 1 ? send.get(0).track().node : nodes + " node(s)");
+        if (!gateAllows(step)) {
+          return;
+        }
+      }
+      Map<NodeTrack, Integer> waiting = new HashMap<>();
+      Batch batch = evictBatch(send.stream().map(EvictionScheduler.Candidate::pod).toList());
+      if (batch.failure() != null && !(batch.failure() instanceof ClusterException)) {
+        rethrow(batch.failure());
+      }
+      Set<NodeTrack> failedTracks = new HashSet<>();
+      for (int i = 0; i < send.size(); i++) {
+        EvictionScheduler.Candidate c = send.get(i);
+        EvictionResult r = batch.results().get(i);
+        if (r == null) {
+          continue; // not sent: the batch stopped at a request that threw (below)
+        }
+        try {
+          if (foldEviction(c.track(), c.pod(), r, now)) {
+            waiting.merge(c.track(), 1, Integer::sum);
+          }
+        } catch (ClusterException e) {
+          if (failedTracks.add(c.track())) {
+            stepFailed(c.track(), "cordoned step", e);
           }
         }
       }
-      setDetail(t, "draining: " + remaining.size() + " pod(s) left" + (blocked > 0 ? ", " + blocked + " waiting on PDB/backoff" : ""));
+      if (batch.failure() instanceof ClusterException e) {
+        NodeTrack t = send.get(batch.failedAt()).track();
+        if (failedTracks.add(t)) {
+          stepFailed(t, "cordoned step", e);
+        }
+      }
+      Map<String, EvictionScheduler.Held> firstHeldPerPdb = new LinkedHashMap<>();
+      for (EvictionScheduler.Held h : a.held()) {
+        NodeTrack t = h.candidate().track();
+        PodInfo p = h.candidate().pod();
+        waiting.merge(t, 1, Integer::sum);
+        t.evictionAttempts.remove(p.ref()); // held is not refused: no backoff grows
+        List<String> by = List.of(h.pdb().toString());
+        if (!by.equals(t.blockedBy.put(p.ref(), by))) {
+          info(t.node, "eviction of " + p.ref() + " held: PDB " + h.pdb() + " allows no disruption now (healthy "
+              + h.pdb().currentHealthy() + ", needs " + h.pdb().desiredHealthy() + "); not sent until it does");
+        }
+        firstHeldPerPdb.putIfAbsent(h.pdb().toString(), h);
+      }
+      RotationPolicy.UnhealthyPodEviction opt = policy.unhealthyPodEviction();
+      for (EvictionScheduler.Held h : firstHeldPerPdb.values()) {
+        NodeTrack t = h.candidate().track();
+        if (failedTracks.contains(t)
+            || !scheduler.hostageCheckDue(h.pdb(), now, opt.after(), policy.evictionBackoffMax())) {
+          continue;
+        }
+        try {
+          hostage(t, h.candidate().pod(), now, true);
+        } catch (ClusterException e) {
+          if (failedTracks.add(t)) {
+            stepFailed(t, "cordoned step", e);
+          }
+        }
+      }
+      for (var e : roundDrainCounts.entrySet()) {
+        setDrainDetail(e.getKey(), e.getValue()[0], e.getValue()[1] + waiting.getOrDefault(e.getKey(), 0));
+      }
     }
 
     /**
@@ -1216,13 +1357,49 @@ public final class RotationEngine {
      * rethrown here after every request of the batch has finished, so none is left running behind the engine.
      */
     private List<EvictionResult> evictAll(List<PodInfo> pods) {
+      Batch b = evictBatch(pods);
+      if (b.failure() != null) {
+        rethrow(b.failure());
+      }
+      return b.results();
+    }
+
+    private static void rethrow(Throwable failure) {
+      if (failure instanceof RuntimeException re) {
+        throw re;
+      }
+      if (failure instanceof Error err) {
+        throw err;
+      }
+      throw new ClusterException(ClusterException.Kind.RETRYABLE, "eviction failed: " + failure, failure);
+    }
+
+    /**
+     * The answers of one batch, in the pods' order. {@code failure}: the first request that threw, at index {@code
+     * failedAt} (its result and, one after the other, those not sent after it are null).
+     */
+    private record Batch(List<EvictionResult> results, Throwable failure, int failedAt) {}
+
+    /**
+     * Sends the evictions, {@code speed.evictionParallelism} at a time (one after the other at 1, stopping at the
+     * first request that throws); every request has finished when it returns. Never throws for a request: see
+     * {@link Batch}.
+     */
+    private Batch evictBatch(List<PodInfo> pods) {
       int parallelism = Math.min(policy.speed().evictionParallelism(), pods.size());
       if (parallelism <= 1) {
         List<EvictionResult> out = new ArrayList<>();
-        for (PodInfo p : pods) {
-          out.add(ports.cluster().evict(p.ref()));
+        for (int i = 0; i < pods.size(); i++) {
+          try {
+            out.add(ports.cluster().evict(pods.get(i).ref()));
+          } catch (RuntimeException | Error e) {
+            while (out.size() < pods.size()) {
+              out.add(null);
+            }
+            return new Batch(out, e, i);
+          }
         }
-        return out;
+        return new Batch(out, null, -1);
       }
       java.util.concurrent.ExecutorService pool = evictionPool();
       List<java.util.concurrent.Future<EvictionResult>> futures = new ArrayList<>();
@@ -1231,13 +1408,19 @@ public final class RotationEngine {
       }
       List<EvictionResult> out = new ArrayList<>();
       Throwable failure = null;
+      int failedAt = -1;
       boolean interrupted = false;
       for (int i = 0; i < futures.size(); i++) {
         try {
           out.add(futures.get(i).get());
         } catch (java.util.concurrent.ExecutionException e) {
-          failure = failure == null ? e.getCause() : failure;
-          out.add(EvictionResult.failed(String.valueOf(e.getCause())));
+          if (failure == null) {
+            failure = e.getCause();
+            failedAt = i;
+            out.add(null);
+          } else {
+            out.add(EvictionResult.failed(String.valueOf(e.getCause())));
+          }
         } catch (InterruptedException e) {
           // Cancel what has not started; the engine stops at the next round's interruption check.
           interrupted = true;
@@ -1250,16 +1433,7 @@ public final class RotationEngine {
       if (interrupted) {
         Thread.currentThread().interrupt();
       }
-      if (failure instanceof RuntimeException re) {
-        throw re;
-      }
-      if (failure instanceof Error err) {
-        throw err;
-      }
-      if (failure != null) {
-        throw new ClusterException(ClusterException.Kind.RETRYABLE, "eviction failed: " + failure, failure);
-      }
-      return out;
+      return new Batch(out, failure, failedAt);
     }
 
     private java.util.concurrent.ExecutorService evictionPool() {
@@ -1280,7 +1454,7 @@ public final class RotationEngine {
      * either delete {@code p} (it is one of those pods, and the opt-in covers it: true is returned) or freeze with
      * PDB_HOSTAGE, naming the PDB and its unhealthy pods. False: an ordinary refusal, retried with backoff.
      */
-    private boolean hostage(NodeTrack t, PodInfo p, Instant now) throws FreezeSignal {
+    private boolean hostage(NodeTrack t, PodInfo p, Instant now, boolean held) throws FreezeSignal {
       RotationPolicy.UnhealthyPodEviction opt = policy.unhealthyPodEviction();
       for (PdbInfo pdb : roundPdbs()) {
         if (!pdb.covers(p) || pdb.disruptionsAllowed() > 0 || pdb.currentHealthy() >= pdb.expectedPods()) {
@@ -1304,6 +1478,11 @@ public final class RotationEngine {
         if (pdb.currentHealthy() >= pdb.desiredHealthy() && sick.stream().anyMatch(m -> stillToDrain(m.nodeName()))) {
           continue;
         }
+        // A held pod (pdbAwareEvictions, not sent): when one of the unhealthy pods is on a node draining now, its
+        // own eviction (not-Ready pods are always sent) decides, deleting it under the opt-in or freezing.
+        if (held && sick.stream().anyMatch(m -> draining(m.nodeName()))) {
+          continue;
+        }
         boolean pIsSick = sick.stream().anyMatch(m -> m.ref().equals(p.ref()));
         if (pIsSick && opt.covers(p)) {
           deleteUnhealthy(t, p, pdb);
@@ -1312,6 +1491,12 @@ public final class RotationEngine {
         throw hostageFreeze(t, p, pdb, sick, now, pIsSick);
       }
       return false;
+    }
+
+    /** A node of this run that is draining (cordoned, pods left). */
+    private boolean draining(String node) {
+      NodeTrack t = tracks.get(node);
+      return t != null && t.state == NodeState.CORDONED;
     }
 
     /** A node of this run that is pending or draining. */
@@ -1457,10 +1642,16 @@ public final class RotationEngine {
     private void awaitReplacement(NodeTrack t, Instant now) throws FreezeSignal {
       String group = t.instance.groupId();
       int expected = t.replacementsOwed;
-      long ready = current.values().stream()
-          .filter(n -> !initialNodes.contains(n.name()) && n.ready())
-          .filter(n -> instanceOf(n).map(r -> r.groupId().equals(group)).orElse(false))
-          .count();
+      if (roundNewReady == null) {
+        // Once per round for every group: per terminated node it was O(in flight x nodes) each round.
+        roundNewReady = new HashMap<>();
+        for (NodeInfo n : current.values()) {
+          if (!initialNodes.contains(n.name()) && n.ready()) {
+            instanceOf(n).ifPresent(r -> roundNewReady.merge(r.groupId(), 1L, Long::sum));
+          }
+        }
+      }
+      long ready = roundNewReady.getOrDefault(group, 0L);
       if (ready >= expected) {
         transition(t, NodeState.DONE, "replaced (" + ready + " new Ready node(s) in " + group + ")");
         lastDone = t.since;

@@ -64,13 +64,18 @@ public record RotationPolicy(
    * @param evictionParallelism how many eviction requests of one node are in flight at once (1 = one after the
    *     other); each pod keeps its own backoff
    * @param adaptive adaptive concurrency (AIMD) below {@code maxUnavailable + maxSurge}
+   * @param pdbAwareEvictions schedule the due evictions of every draining node together, each round, against the
+   *     PDBs' {@code disruptionsAllowed}, oldest waiter first: a pod whose PDB allows no disruption now is not sent
+   *     (no 429, no growing backoff) and goes as soon as the budget allows; off: each node sends its due pods and a
+   *     refused pod backs off on its own timer
    */
   public record Speed(
       int maxUnavailablePerZone,
       boolean surgeBeforeDrain,
       boolean drainabilityOrder,
       int evictionParallelism,
-      Adaptive adaptive) {
+      Adaptive adaptive,
+      boolean pdbAwareEvictions) {
 
     /** Upper bound of {@code evictionParallelism}: more concurrent requests only load the API server. */
     public static final int MAX_EVICTION_PARALLELISM = 64;
@@ -84,34 +89,49 @@ public record RotationPolicy(
       Objects.requireNonNull(adaptive, "adaptive");
     }
 
+    /** The levers before {@code pdbAwareEvictions} existed, with it on (its default). */
+    public Speed(
+        int maxUnavailablePerZone,
+        boolean surgeBeforeDrain,
+        boolean drainabilityOrder,
+        int evictionParallelism,
+        Adaptive adaptive) {
+      this(maxUnavailablePerZone, surgeBeforeDrain, drainabilityOrder, evictionParallelism, adaptive, true);
+    }
+
     /** The defaults documented in docs/configuration.md. */
     public static Speed defaults() {
-      return new Speed(0, true, true, 8, Adaptive.defaults());
+      return new Speed(0, true, true, 8, Adaptive.defaults(), true);
     }
 
     /** Every lever off: the engine as it was before the levers (serial evictions, no surge, fixed order). */
     public static Speed off() {
-      return new Speed(0, false, false, 1, Adaptive.off());
+      return new Speed(0, false, false, 1, Adaptive.off(), false);
     }
 
     public Speed withMaxUnavailablePerZone(int v) {
-      return new Speed(v, surgeBeforeDrain, drainabilityOrder, evictionParallelism, adaptive);
+      return new Speed(v, surgeBeforeDrain, drainabilityOrder, evictionParallelism, adaptive, pdbAwareEvictions);
     }
 
     public Speed withSurgeBeforeDrain(boolean v) {
-      return new Speed(maxUnavailablePerZone, v, drainabilityOrder, evictionParallelism, adaptive);
+      return new Speed(maxUnavailablePerZone, v, drainabilityOrder, evictionParallelism, adaptive, pdbAwareEvictions);
     }
 
     public Speed withDrainabilityOrder(boolean v) {
-      return new Speed(maxUnavailablePerZone, surgeBeforeDrain, v, evictionParallelism, adaptive);
+      return new Speed(maxUnavailablePerZone, surgeBeforeDrain, v, evictionParallelism, adaptive, pdbAwareEvictions);
     }
 
     public Speed withEvictionParallelism(int v) {
-      return new Speed(maxUnavailablePerZone, surgeBeforeDrain, drainabilityOrder, v, adaptive);
+      return new Speed(maxUnavailablePerZone, surgeBeforeDrain, drainabilityOrder, v, adaptive, pdbAwareEvictions);
     }
 
     public Speed withAdaptive(Adaptive v) {
-      return new Speed(maxUnavailablePerZone, surgeBeforeDrain, drainabilityOrder, evictionParallelism, v);
+      return new Speed(maxUnavailablePerZone, surgeBeforeDrain, drainabilityOrder, evictionParallelism, v,
+          pdbAwareEvictions);
+    }
+
+    public Speed withPdbAwareEvictions(boolean v) {
+      return new Speed(maxUnavailablePerZone, surgeBeforeDrain, drainabilityOrder, evictionParallelism, adaptive, v);
     }
   }
 

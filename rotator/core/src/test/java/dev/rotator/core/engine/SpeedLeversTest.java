@@ -401,8 +401,15 @@ class SpeedLeversTest {
   @Test
   @DisplayName("a PDB held by a pod not Ready past the grace freezes with PDB_HOSTAGE, evidence, and nothing else")
   void hostageFreezes() throws Exception {
+    for (boolean pdbAware : List.of(true, false)) {
+      hostageFreezes(pdbAware);
+    }
+  }
+
+  private void hostageFreezes(boolean pdbAware) throws Exception {
     TestWorld w = hostageWorld(Duration.ofMinutes(20));
-    RunResult r = run(w, TestWorld.policy(1, 0), new Watcher());
+    RotationPolicy p = TestWorld.policy(1, 0);
+    RunResult r = run(w, p.withSpeed(p.speed().withPdbAwareEvictions(pdbAware)), new Watcher());
     assertEquals(RunResult.Outcome.FROZEN, r.outcome(), r.message());
     assertEquals(ReasonCode.PDB_HOSTAGE, r.reason());
     assertEquals("PDB_HOSTAGE", w.store.mode().reason());
@@ -411,8 +418,14 @@ class SpeedLeversTest {
     assertTrue(ev.matches("(?s).*unhealthy pod shop/web-\\d+ on current-0: not Ready for 12\\d\\ds, CrashLoopBackOff.*"), ev);
     assertTrue(ev.contains("(Ready; its budget is used up by the unhealthy pods)"), ev);
     List<String> calls = w.cluster.calls().stream().filter(c -> !c.startsWith("taint ")).toList();
-    assertEquals(2, calls.size(), "one cordon and the one refused eviction, nothing else: " + calls);
-    assertTrue(calls.get(0).startsWith("cordon ") && calls.get(1).endsWith("-> BLOCKED"), calls.toString());
+    if (pdbAware) {
+      // The PDB's status already says no: the eviction is held, not sent.
+      assertEquals(1, calls.size(), "one cordon, no eviction request, nothing else: " + calls);
+    } else {
+      assertEquals(2, calls.size(), "one cordon and the one refused eviction, nothing else: " + calls);
+      assertTrue(calls.get(1).endsWith("-> BLOCKED"), calls.toString());
+    }
+    assertTrue(calls.get(0).startsWith("cordon "), calls.toString());
     assertTrue(w.cloudCalls.stream().noneMatch(c -> c.startsWith("terminate")));
     assertEquals(ReasonCode.PDB_HOSTAGE.runbook(), "runbooks/pdb-hostage.md");
   }
