@@ -120,7 +120,8 @@ final class GateFactory {
   }
 
   /**
-   * The gate over {@link #checks}, with {@code gates.consecutivePasses} and {@code gates.checkTimeout}.
+   * The gate over {@link #checks}, with {@code gates.consecutivePasses}, {@code gates.checkTimeout} and {@code
+   * gates.unknownGrace} (measured on {@code clock}).
    * The caller closes it (it owns a thread pool).
    */
   static CompositeGate gate(
@@ -135,7 +136,9 @@ final class GateFactory {
     return new CompositeGate(
         checks(gates, config, cluster, client, cloud, clock, rotationStart, surgeInPlace),
         gates.consecutivePasses(),
-        gates.checkTimeout());
+        gates.checkTimeout(),
+        gates.unknownGrace(),
+        clock);
   }
 
   /**

@@ -24,7 +24,8 @@ import picocli.CommandLine.Model.CommandSpec;
         + " nodes through the Eviction API (PodDisruptionBudgets respected; not gated, and it goes on while frozen:"
         + " undoing the switch is what a freeze usually calls for), then deletes the new pool. Refused (exit 3) once"
         + " the old pool is being deleted or deleted: there is nothing left to go back to. Holds the Lease"
-        + " rotator-lock like run (exit 4 when another rotator holds it). Leaves the mode as it is: after checking,"
+        + " rotator-lock like run (exit 4 when another rotator holds it). provider.type fake is refused (exit 2) before"
+        + " anything is read. Leaves the mode as it is: after checking,"
         + " 'rotator resume'. See runbooks/rollback-node-pool.md.",
     footer = ExitCodes.FOOTER)
 final class RollbackCommand implements Callable<Integer> {
@@ -34,7 +35,7 @@ final class RollbackCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     ShutdownGuard guard = ShutdownGuard.install();
-    try (Session s = Session.open(global)) {
+    try (Session s = Session.openToRotate(global)) {
       Optional<PoolSwitchRecord> recorded = s.store.poolSwitch();
       if (recorded.isEmpty()) {
         spec.commandLine().getOut().println("no node-pool switch is recorded in " + s.store.location()
@@ -43,9 +44,8 @@ final class RollbackCommand implements Callable<Integer> {
       }
       PoolSwitchRecord rec = recorded.get();
       String runId = "rollback-" + UUID.randomUUID().toString().substring(0, 8);
-      try (LeaseLock lock =
-          new LeaseLock(s.client, s.clock, s.config.cluster().stateNamespace(), LeaseLock.identity(runId))) {
-        LeaseLock.Attempt a = lock.tryAcquire();
+      try (LeaseLock lock = s.lock(s.clock, LeaseLock.identity(runId))) {
+        LeaseLock.Attempt a = lock.tryAcquireOneShot();
         if (!a.acquired()) {
           spec.commandLine().getErr().println("rotator: another rotator holds the lock: " + a.holder() + " (until "
               + a.heldUntil() + "); exit " + ExitCodes.LOCKED);

@@ -26,7 +26,9 @@ import picocli.CommandLine.Model.CommandSpec;
         "Rotates outdated nodes until none is left, a gate fails, or the run's budget is used. "
         + "Refuses to start while frozen (exit 3). Holds the Lease rotator-lock in the state namespace while it"
         + " runs: if another rotator holds it, exits 4 naming the holder (or waits, with --wait); a lock whose"
-        + " holder died is taken over once its lease expires (60 s). Dry runs take no lock; 'rotator sim' and"
+        + " holder died is taken over once its last renewal is older than 60 s + lock.maxClockSkew (2m) by this"
+        + " machine's clock, or, with --wait, once it has stayed unchanged for 60 s. provider.type fake is refused"
+        + " (exit 2) before anything is sent to the cluster. Dry runs take no lock; 'rotator sim' and"
         + " 'rotator demo' need none (they own their simulated cluster). With provider.gke.strategy native, GKE"
         + " upgrades the node pools itself, one pool at a time, and run starts, gates and stops each upgrade"
         + " (docs/configuration.md); --once upgrades one pool. Outside every policy.maintenanceWindows window it"
@@ -71,7 +73,9 @@ final class RunCommand implements Callable<Integer> {
   }
 
   private Integer rotate() throws Exception {
-    try (Session s = Session.open(global)) {
+    // A run that would rotate refuses a configuration that cannot (provider.type fake) before any request; a dry
+    // run only reads, and works with any provider.
+    try (Session s = dryRun ? Session.open(global) : Session.openToRotate(global)) {
       Logging.format(logs.format, s.config.logging());
       if (maxNodes != null && s.nativeUpgrade()) {
         throw new UsageException("--max-nodes does not apply to provider.gke.strategy native: GKE picks the nodes"
@@ -103,9 +107,11 @@ final class RunCommand implements Callable<Integer> {
       // The Lease on wall time, as its heartbeat: with provider.type sim the session's clock is the simulator's,
       // scaled, and would let a waiting rotator take over a lease its holder renews on time (--wait-timeout is
       // wall time too).
-      try (LeaseLock lock = new LeaseLock(s.client, dev.rotator.core.SystemClock.INSTANCE,
-          s.config.cluster().stateNamespace(), LeaseLock.identity(runId))) {
-        LeaseLock.Attempt a = lock.tryAcquire();
+      try (LeaseLock lock = s.lock(dev.rotator.core.SystemClock.INSTANCE, LeaseLock.identity(runId))) {
+        // Without --wait this is the only look at the Lease: a crashed holder's is taken once its renewTime is
+        // older than its duration + lock.maxClockSkew. With --wait, only watching it unchanged for a whole lease
+        // duration counts, which no clock skew can fool.
+        LeaseLock.Attempt a = waitForLock ? lock.tryAcquire() : lock.tryAcquireOneShot();
         if (!a.acquired() && waitForLock) {
           spec.commandLine().getErr().println("rotator: another rotator holds the lock: " + a.holder() + " (until "
               + a.heldUntil() + "); waiting up to " + Durations.format(waitTimeout));

@@ -22,7 +22,7 @@ import picocli.CommandLine.Model.CommandSpec;
         "Runs as a long-lived controller (the Deployment of deploy/components/serve): a leader-elected reconcile loop on the"
         + " Lease rotator-lock. The leader runs one bounded pass every serve.interval, like 'run --once' (one"
         + " batch, within maintenance windows, policy.maxNodesPerRun and soak; nothing while frozen); other"
-        + " replicas follow and take over when the leader's lease ends. While a serve leader runs, 'rotator run'"
+        + " replicas follow and take over once they have seen the leader's Lease unchanged for 60 s. While a serve leader runs, 'rotator run'"
         + " exits 4 naming it. Serves GET /metrics (Prometheus), /healthz and /readyz on serve.listen. Records"
         + " each step as a Kubernetes Event on the Node, and each run's start, end and freeze on the state"
         + " ConfigMap. On SIGTERM the pass in progress stops at its next wait (nodes left as they are, progress"
@@ -52,7 +52,7 @@ final class ServeCommand implements Callable<Integer> {
           + dev.rotator.config.Durations.format(interval));
     }
     ShutdownGuard guard = ShutdownGuard.install();
-    try (Session s = Session.open(global)) {
+    try (Session s = Session.openToRotate(global)) {
       Logging.format(logs.format, s.config.logging());
       s.requireCloud();
       if (s.nativeUpgrade()) {

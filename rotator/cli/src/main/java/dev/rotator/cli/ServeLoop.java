@@ -105,7 +105,7 @@ final class ServeLoop {
    * thread, leaving the Lease to expire (60 s) instead of passing to another replica at once.
    */
   void run(long maxPasses) {
-    LeaseLock l = new LeaseLock(session.client, lockClock, session.config.cluster().stateNamespace(), identity);
+    LeaseLock l = session.lock(lockClock, identity);
     lock = l;
     try {
       loop(l, maxPasses);

@@ -70,7 +70,8 @@ final class Session implements AutoCloseable {
       }).toList();
     }
     this.skippedChecks = List.copyOf(skipped);
-    this.gate = new CompositeGate(checks, config.gates().consecutivePasses(), config.gates().checkTimeout());
+    this.gate = new CompositeGate(checks, config.gates().consecutivePasses(), config.gates().checkTimeout(),
+        config.gates().unknownGrace(), clock);
     Notifier log = new LogNotifier();
     this.notifier = event -> {
       log.notify(event);
@@ -117,6 +118,19 @@ final class Session implements AutoCloseable {
   }
 
   /**
+   * A session for a command that changes the cluster (run, rollback, serve). A configuration that cannot do
+   * that ({@code provider.type: fake} outside the simulator) is refused here, from the file alone: exit 2
+   * before any client is built, so a refused configuration sends no request to the cluster.
+   */
+  static Session openToRotate(GlobalOptions g) {
+    RotatorConfig config = loadConfig(g);
+    if (config.provider().type() == ProviderSettings.Type.FAKE) {
+      throw fakeProviderRefused();
+    }
+    return open(g, config, true);
+  }
+
+  /**
    * A session for commands that only read or write the persisted state (status, freeze, resume): no cloud
    * client is built, so they work from a laptop without cloud credentials, and in an incident when the cloud
    * API is the thing that is down.
@@ -126,7 +140,10 @@ final class Session implements AutoCloseable {
   }
 
   private static Session open(GlobalOptions g, boolean withCloud) {
-    RotatorConfig config = loadConfig(g);
+    return open(g, loadConfig(g), withCloud);
+  }
+
+  private static Session open(GlobalOptions g, RotatorConfig config, boolean withCloud) {
     Optional<Path> kubeconfig =
         Optional.ofNullable(g.kubeconfig).or(() -> config.cluster().kubeconfig().map(Path::of));
     Optional<String> context = Optional.ofNullable(g.context).or(() -> config.cluster().context());
@@ -191,6 +208,13 @@ final class Session implements AutoCloseable {
     return new Session(config, KubeClients.forUrl(apiUrl), cloud, clock, true);
   }
 
+  /** The Lease rotator-lock for {@code identity}, on {@code lockClock}, with {@code lock.maxClockSkew}. */
+  dev.rotator.kubernetes.LeaseLock lock(Clock lockClock, String identity) {
+    return new dev.rotator.kubernetes.LeaseLock(client, lockClock, config.cluster().stateNamespace(), identity,
+        config.lock().maxClockSkew());
+  }
+
+  /** Defence in depth: {@link #openToRotate} has already refused such a configuration before any request. */
   void requireCloud() {
     if (cloudAttached) {
       return;

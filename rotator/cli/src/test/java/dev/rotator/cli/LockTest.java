@@ -28,21 +28,36 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** rotator run and the Lease rotator-lock, against a simulated cluster reached through a kubeconfig. */
+/**
+ * rotator run and the Lease rotator-lock, against a simulated cluster reached through a kubeconfig, with
+ * provider.type sim (the simulator's cloud and clock): a provider that can rotate, so run gets as far as the
+ * lock. (provider.type fake is refused before any request: {@link RefusedConfigTest}.)
+ */
 class LockTest {
   private static final String NS = "rotator-system";
 
   @TempDir static Path tmp;
   static Simulator sim;
   static Path kubeconfig;
+  static Path config;
   static KubernetesClient client;
 
   @BeforeAll
-  static void start() {
+  static void start() throws Exception {
     sim = Simulator.start(Scenario.builtin("demo"));
     kubeconfig = tmp.resolve("kubeconfig");
     sim.writeKubeconfig(kubeconfig);
+    config = tmp.resolve("rotator.yaml");
+    java.nio.file.Files.writeString(config, TwoRotatorsTest.CONFIG);
     client = KubeClients.forUrl(sim.apiUrl());
+  }
+
+  /** {@code rotator <command> <args> --config <sim provider> --kubeconfig <the simulator>}. */
+  private static Cli.Result cli(String command, String... args) {
+    List<String> all = new java.util.ArrayList<>(List.of(command));
+    all.addAll(List.of(args));
+    all.addAll(List.of("--config", config.toString(), "--kubeconfig", kubeconfig.toString()));
+    return Cli.run(all.toArray(String[]::new));
   }
 
   @AfterAll
@@ -73,7 +88,7 @@ class LockTest {
   void heldExits4() {
     heldBySomeoneElse(Instant.now());
     String rv = lease().getMetadata().getResourceVersion();
-    Cli.Result r = Cli.run("run", "--kubeconfig", kubeconfig.toString());
+    Cli.Result r = cli("run");
     assertEquals(ExitCodes.LOCKED, r.exit(), r.out() + r.err());
     assertTrue(r.err().contains("rotator: another rotator holds the lock: someone-else (until "), r.err());
     assertTrue(r.err().contains("exit 4"), r.err());
@@ -85,7 +100,7 @@ class LockTest {
   void waitThenExit4() {
     heldBySomeoneElse(Instant.now());
     long t0 = System.nanoTime();
-    Cli.Result r = Cli.run("run", "--wait", "--wait-timeout", "2s", "--kubeconfig", kubeconfig.toString());
+    Cli.Result r = cli("run", "--wait", "--wait-timeout", "2s");
     Duration took = Duration.ofNanos(System.nanoTime() - t0);
     assertEquals(ExitCodes.LOCKED, r.exit(), r.out() + r.err());
     assertTrue(r.err().contains("waiting up to 2s"), r.err());
@@ -95,23 +110,53 @@ class LockTest {
   }
 
   @Test
-  @DisplayName("a stale Lease (holder died) is taken over: run gets past the lock to its next check, then releases it")
+  @DisplayName("a stale Lease (holder died 10 min ago, more than 60 s + lock.maxClockSkew 2m) is taken over by a "
+      + "one-shot run: it gets past the lock to its next check (frozen: exit 3), then releases it")
   void staleTakenOverAndReleased() {
     heldBySomeoneElse(Instant.now().minus(Duration.ofMinutes(10)));
-    Cli.Result r = Cli.run("run", "--kubeconfig", kubeconfig.toString());
-    // Past the lock: the fake provider cannot replace instances of a cluster reached through a kubeconfig.
-    assertEquals(ExitCodes.USAGE, r.exit(), r.out() + r.err());
-    assertTrue(r.err().contains("cannot replace instances"), r.err());
-    Lease l = lease();
-    assertEquals(1, l.getSpec().getLeaseTransitions(), "taken over once");
-    assertNull(l.getSpec().getHolderIdentity(), "released on exit");
+    Cli.Result f = cli("freeze", "--reason", "LockTest: stop the run right after the lock");
+    assertEquals(ExitCodes.OK, f.exit(), f.out() + f.err());
+    try {
+      Cli.Result r = cli("run");
+      // Past the lock: the engine reads the persisted mode and refuses to rotate while frozen.
+      assertEquals(ExitCodes.FROZEN, r.exit(), r.out() + r.err());
+      assertTrue((r.out() + r.err()).contains("frozen"), r.out() + r.err());
+      Lease l = lease();
+      assertEquals(1, l.getSpec().getLeaseTransitions(), "taken over once");
+      assertNull(l.getSpec().getHolderIdentity(), "released on exit");
+    } finally {
+      Cli.Result u = cli("resume");
+      assertEquals(ExitCodes.OK, u.exit(), u.out() + u.err());
+    }
+  }
+
+  @Test
+  @DisplayName("a Lease renewed 90 s ago by its holder's clock is not taken by a one-shot run (within 60 s + "
+      + "lock.maxClockSkew): exit 4; a smaller lock.maxClockSkew lets it through")
+  void withinSkewAllowanceHeld() throws Exception {
+    heldBySomeoneElse(Instant.now().minus(Duration.ofSeconds(90)));
+    String rv = lease().getMetadata().getResourceVersion();
+    Cli.Result r = cli("run");
+    assertEquals(ExitCodes.LOCKED, r.exit(), r.out() + r.err());
+    assertEquals(rv, lease().getMetadata().getResourceVersion(), "the holder's Lease was not written");
+    Path tight = tmp.resolve("tight.yaml");
+    java.nio.file.Files.writeString(tight, TwoRotatorsTest.CONFIG + "lock:\n  maxClockSkew: 10s\n");
+    Cli.Result f = cli("freeze", "--reason", "LockTest: stop the run right after the lock");
+    assertEquals(ExitCodes.OK, f.exit(), f.out() + f.err());
+    try {
+      Cli.Result t = Cli.run("run", "--config", tight.toString(), "--kubeconfig", kubeconfig.toString());
+      assertEquals(ExitCodes.FROZEN, t.exit(), t.out() + t.err());
+      assertEquals(1, lease().getSpec().getLeaseTransitions(), "90 s > 60 s + 10 s: taken over");
+    } finally {
+      assertEquals(ExitCodes.OK, cli("resume").exit());
+    }
   }
 
   @Test
   @DisplayName("a dry run takes no lock: it plans even while another rotator holds it")
   void dryRunTakesNoLock() {
     heldBySomeoneElse(Instant.now());
-    Cli.Result r = Cli.run("run", "--dry-run", "--kubeconfig", kubeconfig.toString());
+    Cli.Result r = cli("run", "--dry-run");
     assertEquals(ExitCodes.OK, r.exit(), r.out() + r.err());
     assertEquals("someone-else", lease().getSpec().getHolderIdentity());
   }
@@ -119,7 +164,7 @@ class LockTest {
   @Test
   @DisplayName("a bad --wait-timeout is a usage error (exit 2) naming the expected syntax")
   void badWaitTimeout() {
-    Cli.Result r = Cli.run("run", "--wait", "--wait-timeout", "soon", "--kubeconfig", kubeconfig.toString());
+    Cli.Result r = cli("run", "--wait", "--wait-timeout", "soon");
     assertEquals(ExitCodes.USAGE, r.exit(), r.out() + r.err());
     assertTrue(r.err().contains("duration like"), r.err());
   }

@@ -76,7 +76,8 @@ class PoolSwitchCommandsTest {
   @DisplayName("rollback with no switch recorded says so and exits 0, touching nothing")
   void rollbackNothing() throws Exception {
     Path config = tmp.resolve("rotator.yaml");
-    Files.writeString(config, "policy:\n  maxUnavailable: 1\n");
+    // provider sim (this simulator's cloud): provider fake is refused by rollback before it reads anything.
+    Files.writeString(config, "provider:\n  type: sim\npolicy:\n  maxUnavailable: 1\n");
     Cli.Result r = Cli.run("rollback", "--config", config.toString(), "--kubeconfig", kubeconfig.toString());
 
     assertEquals(0, r.exit(), r.out() + r.err());

@@ -52,6 +52,8 @@ import java.util.OptionalInt;
  * @param etcdViaApiServer the etcd check through the API server's {@code /readyz/etcd}
  * @param prometheus the Prometheus alerts and PromQL rules
  * @param http custom HTTP checks, in order
+ * @param unknownGrace how long the same checks may stay UNKNOWN (none UNHEALTHY) while the gate holds
+ *     (WAIT) before it fails; zero fails at once
  */
 public record GateSettings(
     int consecutivePasses,
@@ -63,7 +65,8 @@ public record GateSettings(
     EtcdSettings etcd,
     EtcdViaApiServerSettings etcdViaApiServer,
     PrometheusGateSettings prometheus,
-    List<HttpCheck.Settings> http) {
+    List<HttpCheck.Settings> http,
+    Duration unknownGrace) {
 
   /**
    * The cluster-state check ({@link ClusterStateCheck}).
@@ -315,6 +318,24 @@ public record GateSettings(
 
   public static final int DEFAULT_CONSECUTIVE_PASSES = 2;
   public static final Duration DEFAULT_CHECK_TIMEOUT = Duration.ofSeconds(10);
+  /** Rides out one transient API error (a check's retry, a slow scrape) without freezing. */
+  public static final Duration DEFAULT_UNKNOWN_GRACE = Duration.ofSeconds(30);
+
+  /** Settings with the default {@code unknownGrace}. */
+  public GateSettings(
+      int consecutivePasses,
+      Duration checkTimeout,
+      ClusterStateSettings clusterState,
+      ApiServerSettings apiserver,
+      VersionSkewSettings versionSkew,
+      QuotaSettings quota,
+      EtcdSettings etcd,
+      EtcdViaApiServerSettings etcdViaApiServer,
+      PrometheusGateSettings prometheus,
+      List<HttpCheck.Settings> http) {
+    this(consecutivePasses, checkTimeout, clusterState, apiserver, versionSkew, quota, etcd, etcdViaApiServer,
+        prometheus, http, DEFAULT_UNKNOWN_GRACE);
+  }
 
   public GateSettings {
     if (consecutivePasses < 1) {
@@ -332,6 +353,10 @@ public record GateSettings(
     Objects.requireNonNull(etcdViaApiServer, "etcdViaApiServer");
     Objects.requireNonNull(prometheus, "prometheus");
     http = List.copyOf(http);
+    Objects.requireNonNull(unknownGrace, "unknownGrace");
+    if (unknownGrace.isNegative()) {
+      throw new IllegalArgumentException("unknownGrace must not be negative, got " + unknownGrace);
+    }
     requireUniqueNames(prometheus, http);
     requireTimeoutCoversChecks(checkTimeout, apiserver, quota, etcd, etcdViaApiServer, prometheus, http);
   }
@@ -500,6 +525,6 @@ public record GateSettings(
    */
   @Deprecated
   public CompositeGate gate(Cluster cluster, Clock clock) {
-    return new CompositeGate(checks(cluster, clock), consecutivePasses, checkTimeout);
+    return new CompositeGate(checks(cluster, clock), consecutivePasses, checkTimeout, unknownGrace, clock);
   }
 }

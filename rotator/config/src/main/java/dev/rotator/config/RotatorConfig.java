@@ -17,7 +17,15 @@ public record RotatorConfig(
     ServeSettings serve,
     LoggingSettings logging,
     NodePoolSettings nodePool,
-    SlackSettings slack) {
+    SlackSettings slack,
+    LockSettings lock) {
+
+  /** A configuration with the default {@code lock} settings. */
+  public RotatorConfig(ClusterSettings cluster, ProviderSettings provider, SelectorSettings selector,
+      RotationPolicy policy, GateSettings gates, AlertSettings alerts, ServeSettings serve, LoggingSettings logging,
+      NodePoolSettings nodePool, SlackSettings slack) {
+    this(cluster, provider, selector, policy, gates, alerts, serve, logging, nodePool, slack, LockSettings.defaults());
+  }
 
   /** A configuration with the defaults of {@code serve} and {@code logging}. */
   public RotatorConfig(ClusterSettings cluster, ProviderSettings provider, SelectorSettings selector,
@@ -49,6 +57,7 @@ public record RotatorConfig(
     Objects.requireNonNull(logging, "logging");
     Objects.requireNonNull(nodePool, "nodePool");
     Objects.requireNonNull(slack, "slack");
+    Objects.requireNonNull(lock, "lock");
   }
 
   /** Same as {@link ConfigLoader#defaults()}. */
@@ -57,14 +66,14 @@ public record RotatorConfig(
   }
 
   public RotatorConfig withPolicy(RotationPolicy newPolicy) {
-    return new RotatorConfig(cluster, provider, selector, newPolicy, gates, alerts, serve, logging, nodePool, slack);
+    return new RotatorConfig(cluster, provider, selector, newPolicy, gates, alerts, serve, logging, nodePool, slack, lock);
   }
 
   public RotatorConfig withSelector(SelectorSettings newSelector) {
-    return new RotatorConfig(cluster, provider, newSelector, policy, gates, alerts, serve, logging, nodePool, slack);
+    return new RotatorConfig(cluster, provider, newSelector, policy, gates, alerts, serve, logging, nodePool, slack, lock);
   }
 
   public RotatorConfig withCluster(ClusterSettings newCluster) {
-    return new RotatorConfig(newCluster, provider, selector, policy, gates, alerts, serve, logging, nodePool, slack);
+    return new RotatorConfig(newCluster, provider, selector, policy, gates, alerts, serve, logging, nodePool, slack, lock);
   }
 }

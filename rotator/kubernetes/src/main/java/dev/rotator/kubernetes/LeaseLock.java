@@ -26,16 +26,17 @@ import org.slf4j.LoggerFactory;
  *
  * <ol>
  *   <li><b>Acquire</b> ({@link #tryAcquire()}, one attempt, never blocks): GET the Lease. Absent → create it
- *       holding it (409 AlreadyExists: someone created it first, read again). Held by another identity whose
- *       {@code renewTime + leaseDurationSeconds} is still in the future → {@link Attempt#acquired()} false,
- *       with the holder and until when. Expired, released (empty holder) or ours → take it over with a PUT
- *       carrying the resourceVersion that was read; a 409 means another contender won in between → held.
+ *       holding it (409 AlreadyExists: someone created it first, read again). Released (empty holder) or ours
+ *       → take it. Held by another identity → take it over only if it has expired by the rule below, else
+ *       {@link Attempt#acquired()} false, with the holder and from when this contender could take it over. A
+ *       take-over is a PUT carrying the resourceVersion that was read; a 409 means another contender won in
+ *       between → held.
  *   <li><b>Renew</b> ({@link #renew()}, every {@link #renewInterval} on the heartbeat started by {@link
  *       #startHeartbeat()}): GET, check we still hold it, PUT a new renewTime with the read resourceVersion.
  *       Another holder found → lost at once. Failures are tolerated until the lease would expire.
  *   <li><b>Held</b> ({@link #held()}): acquired, not lost, and the last successful renewal plus the lease
  *       duration is still in the future by the injected clock. So a rotator that cannot reach the API stops
- *       calling itself the holder exactly when others may take the lease over.
+ *       calling itself the holder no later than others may take the lease over (below).
  *   <li><b>Release</b> ({@link #close()}): stop the heartbeat; if we still hold it, clear holderIdentity (PUT
  *       with the read resourceVersion) so the next run need not wait for expiry.
  * </ol>
@@ -44,9 +45,28 @@ import org.slf4j.LoggerFactory;
  * tell me who holds it" for exit code 4, and judges expiry on wall time; this class is the same protocol
  * (same Lease fields, so {@code kubectl get lease} reads the same) with the injected {@link Clock}.
  *
- * <p>Expiry is judged with the contender's clock against the holder's written renewTime, as Kubernetes'
- * own leader election does; clocks skewed by more than the renew slack (lease duration minus renew interval)
- * defeat it.
+ * <p><b>Expiry, and clocks that disagree.</b> The holder writes renewTime with its own clock; a contender's clock
+ * may be minutes ahead or behind, so comparing the two decides nothing on its own. A contender takes another
+ * holder's Lease over when either:
+ *
+ * <ul>
+ *   <li><b>it has seen the record unchanged for a whole lease duration on its own clock</b> (holder,
+ *       renewTime, resourceVersion all the same since this LeaseLock first read them), as client-go's leader
+ *       election does. Only this contender's clock is involved, so no skew can make it take a live lock (the
+ *       holder renews every {@link #renewInterval}, changing the record), and a renewTime written by a clock
+ *       far ahead cannot make a dead holder's Lease look held forever. This needs a contender that keeps
+ *       asking: {@link #tryAcquire()}, {@link #acquire} ({@code rotator run --wait}) and {@code serve}'s
+ *       followers; or
+ *   <li><b>in a one-shot attempt ({@link #tryAcquireOneShot()}) only: by its own clock, renewTime is older than
+ *       the lease duration plus {@code maxClockSkew}</b> ({@code lock.maxClockSkew}, default 2 min): what lets
+ *       a one-shot {@code rotator run} take over a crashed holder's Lease without waiting. Safe while the two
+ *       clocks differ by less than {@code maxClockSkew}; a contender whose clock runs further ahead than that
+ *       could take a live lock, which is why the observation rule alone decides for anyone who can wait.
+ * </ul>
+ *
+ * A contender's clock that goes backwards restarts its observation (a longer wait, never a shorter one). The
+ * holder's own {@link #held()} uses only its own clock: it stops calling itself the holder one lease duration
+ * after its last successful renewal, which is no later than any contender's observation can end.
  */
 public final class LeaseLock implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LeaseLock.class);
@@ -54,8 +74,20 @@ public final class LeaseLock implements AutoCloseable {
   public static final String NAME = "rotator-lock";
   public static final Duration LEASE_DURATION = Duration.ofSeconds(60);
   public static final Duration RENEW_INTERVAL = Duration.ofSeconds(20);
+  /** {@code lock.maxClockSkew}'s default: NTP keeps real clocks far closer; a VM resumed from a pause may not. */
+  public static final Duration DEFAULT_MAX_CLOCK_SKEW = Duration.ofMinutes(2);
+  /** The longest leaseDurationSeconds a holder's record is believed for. */
+  static final Duration MAX_HONOURED_DURATION = Duration.ofHours(1);
 
-  /** The outcome of one acquisition attempt; holder and heldUntil describe the lock's owner either way. */
+  /**
+   * The outcome of one acquisition attempt.
+   *
+   * @param acquired this LeaseLock holds the lock now
+   * @param holder who holds it (this identity when acquired)
+   * @param heldUntil acquired: until when without a renewal. Not acquired: the earliest time, on this
+   *     contender's clock, at which it could take the lock over if the holder's record stays unchanged (the
+   *     end of its observation, or renewTime + duration + maxClockSkew, whichever is sooner)
+   */
   public record Attempt(boolean acquired, String holder, Instant heldUntil) {}
 
   private final KubernetesClient client;
@@ -64,6 +96,7 @@ public final class LeaseLock implements AutoCloseable {
   private final String identity;
   private final Duration leaseDuration;
   private final Duration renewInterval;
+  private final Duration maxClockSkew;
 
   private final Object state = new Object();
   private boolean acquired;
@@ -71,9 +104,17 @@ public final class LeaseLock implements AutoCloseable {
   private String lostTo;
   private String lastRenewError;
   private ScheduledExecutorService heartbeat;
+  /** The other holder's record as last read (holder, times, resourceVersion), and when it was first seen so. */
+  private String observedRecord;
+  private Instant observedAt;
 
   public LeaseLock(KubernetesClient client, Clock clock, String namespace, String identity) {
-    this(client, clock, namespace, identity, onScaledClock(clock, LEASE_DURATION), RENEW_INTERVAL);
+    this(client, clock, namespace, identity, DEFAULT_MAX_CLOCK_SKEW);
+  }
+
+  /** @param maxClockSkew {@code lock.maxClockSkew}: see the class comment */
+  public LeaseLock(KubernetesClient client, Clock clock, String namespace, String identity, Duration maxClockSkew) {
+    this(client, clock, namespace, identity, onScaledClock(clock, LEASE_DURATION), RENEW_INTERVAL, maxClockSkew);
   }
 
   /**
@@ -91,6 +132,11 @@ public final class LeaseLock implements AutoCloseable {
 
   public LeaseLock(KubernetesClient client, Clock clock, String namespace, String identity,
       Duration leaseDuration, Duration renewInterval) {
+    this(client, clock, namespace, identity, leaseDuration, renewInterval, DEFAULT_MAX_CLOCK_SKEW);
+  }
+
+  public LeaseLock(KubernetesClient client, Clock clock, String namespace, String identity,
+      Duration leaseDuration, Duration renewInterval, Duration maxClockSkew) {
     this.client = Objects.requireNonNull(client, "client");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.namespace = Objects.requireNonNull(namespace, "namespace");
@@ -103,8 +149,12 @@ public final class LeaseLock implements AutoCloseable {
       throw new IllegalArgumentException("need 0 < renewInterval < leaseDuration (>= 1 s), got "
           + renewInterval + " / " + leaseDuration);
     }
+    if (maxClockSkew == null || maxClockSkew.isNegative()) {
+      throw new IllegalArgumentException("maxClockSkew must be >= 0, got " + maxClockSkew);
+    }
     this.leaseDuration = leaseDuration;
     this.renewInterval = renewInterval;
+    this.maxClockSkew = maxClockSkew;
   }
 
   /** {@code <POD_NAME or hostname>/<runId>}: who holds it, readable in {@code kubectl get lease}. */
@@ -130,8 +180,26 @@ public final class LeaseLock implements AutoCloseable {
     return namespace + "/" + NAME;
   }
 
-  /** One acquisition attempt; never waits. Throws {@link ClusterException} when the API cannot say. */
+  /**
+   * One acquisition attempt by a contender that keeps asking ({@code serve}'s followers, {@link #acquire}):
+   * another holder's Lease is taken over only after this LeaseLock has seen it unchanged for a lease duration
+   * on its own clock, whatever the holder's renewTime says. Never waits. Throws {@link ClusterException} when
+   * the API cannot say.
+   */
   public Attempt tryAcquire() {
+    return attempt(false);
+  }
+
+  /**
+   * One acquisition attempt by a run that will not ask again (a one-shot {@code rotator run}, {@code rollback}):
+   * as {@link #tryAcquire()}, and also taking another holder's Lease over when, by this clock, its renewTime is
+   * older than the lease duration plus {@code maxClockSkew} (a crashed holder's). Never waits.
+   */
+  public Attempt tryAcquireOneShot() {
+    return attempt(true);
+  }
+
+  private Attempt attempt(boolean byAge) {
     // Bounded: each retry follows a 409, i.e. another contender's successful write.
     for (int attempt = 0; attempt < 3; attempt++) {
       Lease lease = read();
@@ -150,9 +218,12 @@ public final class LeaseLock implements AutoCloseable {
         }
       }
       String holder = holderOf(lease);
-      Instant until = expiryOf(lease);
-      if (!holder.isEmpty() && !holder.equals(identity) && until != null && until.isAfter(now)) {
-        return new Attempt(false, holder, until);
+      if (!holder.isEmpty() && !holder.equals(identity)) {
+        Instant takeover = takeoverAt(lease, now, byAge);
+        if (now.isBefore(takeover)) {
+          return new Attempt(false, holder, takeover);
+        }
+        LOG.info("lock {}: taking over from {}: {}", location(), holder, whyExpired(lease, now));
       }
       if (lease.getSpec() == null) {
         lease.setSpec(new io.fabric8.kubernetes.api.model.coordination.v1.LeaseSpec());
@@ -180,14 +251,16 @@ public final class LeaseLock implements AutoCloseable {
     }
     // Three lost races in a row: whoever won holds it now; report them.
     Lease lease = read();
+    Instant now = clock.now();
     return lease == null
-        ? new Attempt(false, "(unknown: the Lease keeps changing)", clock.now())
-        : new Attempt(false, holderOf(lease), expiryOf(lease));
+        ? new Attempt(false, "(unknown: the Lease keeps changing)", now)
+        : new Attempt(false, holderOf(lease), takeoverAt(lease, now, byAge));
   }
 
   /**
-   * Tries until acquired or {@code timeout} has passed on the injected clock, sleeping between attempts
-   * until the holder's lease would expire (at most {@code retryEvery}); returns the last attempt.
+   * Tries ({@link #tryAcquire()}: watching, no trust in the holder's clock) until acquired or {@code timeout}
+   * has passed on the injected clock, sleeping between attempts until this contender could take the lease
+   * over (at most {@code retryEvery}); returns the last attempt.
    */
   public Attempt acquire(Duration timeout, Duration retryEvery) throws InterruptedException {
     Instant deadline = clock.now().plus(timeout);
@@ -382,18 +455,71 @@ public final class LeaseLock implements AutoCloseable {
     return h == null ? "" : h;
   }
 
-  /** renewTime (or acquireTime) + leaseDurationSeconds; null when the Lease says neither (treated as expired). */
-  private Instant expiryOf(Lease lease) {
+  /**
+   * When this contender may take {@code lease} over if its record stays as read (see the class comment):
+   * the end of its observation, or ({@code byAge}, one-shot attempts) renewTime + duration + maxClockSkew by
+   * this contender's clock, whichever is sooner. Records the observation: a record differing from the last
+   * one read restarts it at {@code now}.
+   */
+  private Instant takeoverAt(Lease lease, Instant now, boolean byAge) {
+    String record = recordOf(lease);
+    Instant since;
+    synchronized (state) {
+      if (!record.equals(observedRecord) || observedAt == null || now.isBefore(observedAt)) {
+        observedRecord = record;
+        observedAt = now;
+      }
+      since = observedAt;
+    }
+    Duration duration = durationOf(lease);
+    Instant byObservation = since.plus(duration);
+    Instant renewed = renewTimeOf(lease);
+    if (!byAge || renewed == null) {
+      // Nothing to judge the holder's age by (or no trust in it): only watching the record can say it is dead.
+      return byObservation;
+    }
+    Instant agedOut = renewed.plus(duration).plus(maxClockSkew);
+    return agedOut.isBefore(byObservation) ? agedOut : byObservation;
+  }
+
+  private String whyExpired(Lease lease, Instant now) {
+    Duration seen;
+    synchronized (state) {
+      seen = Duration.between(observedAt, now);
+    }
+    Instant renewed = renewTimeOf(lease);
+    return "its record has not changed for " + seen.toSeconds() + " s on this rotator's clock (lease "
+        + durationOf(lease).toSeconds() + " s); renewTime " + (renewed == null ? "unset" : renewed + ", "
+        + Duration.between(renewed, now).toSeconds() + " s ago by this clock") + ", maxClockSkew "
+        + maxClockSkew.toSeconds() + " s";
+  }
+
+  /** What must stay the same for the holder to count as not renewing: who, when, and the object's version. */
+  private static String recordOf(Lease lease) {
+    var spec = lease.getSpec();
+    String rv = lease.getMetadata() == null ? null : lease.getMetadata().getResourceVersion();
+    return holderOf(lease) + "|" + (spec == null ? "" : spec.getRenewTime() + "|" + spec.getAcquireTime() + "|"
+        + spec.getLeaseDurationSeconds() + "|" + spec.getLeaseTransitions()) + "|" + rv;
+  }
+
+  /**
+   * The holder's leaseDurationSeconds (its own promise), or ours when it wrote none or nonsense; at most
+   * {@link #MAX_HONOURED_DURATION}, so that no record can make the lock look held for days.
+   */
+  private Duration durationOf(Lease lease) {
+    Integer s = lease.getSpec() == null ? null : lease.getSpec().getLeaseDurationSeconds();
+    Duration d = s == null || s < 1 ? leaseDuration : Duration.ofSeconds(s);
+    return d.compareTo(MAX_HONOURED_DURATION) > 0 ? MAX_HONOURED_DURATION : d;
+  }
+
+  /** renewTime, else acquireTime, as the holder's clock wrote it; null when the Lease says neither. */
+  private static Instant renewTimeOf(Lease lease) {
     var spec = lease.getSpec();
     if (spec == null) {
       return null;
     }
     ZonedDateTime t = spec.getRenewTime() != null ? spec.getRenewTime() : spec.getAcquireTime();
-    if (t == null) {
-      return null;
-    }
-    long seconds = spec.getLeaseDurationSeconds() == null ? leaseDuration.toSeconds() : spec.getLeaseDurationSeconds();
-    return t.toInstant().plusSeconds(seconds);
+    return t == null ? null : t.toInstant();
   }
 
   private static ZonedDateTime micro(Instant t) {

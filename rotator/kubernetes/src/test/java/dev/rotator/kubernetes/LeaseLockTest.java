@@ -66,16 +66,31 @@ class LeaseLockTest {
     assertEquals(T0, l.getSpec().getRenewTime().toInstant());
   }
 
+  private LeaseLock lock(String id, TestClock on, Duration maxClockSkew) {
+    return new LeaseLock(api.client, on, NS, id, maxClockSkew);
+  }
+
+  private static void advance(Duration d, TestClock... clocks) {
+    for (TestClock c : clocks) {
+      c.advance(d);
+    }
+  }
+
   @Test
-  @DisplayName("a stale Lease (renewTime + duration in the past) is taken over; its old holder then loses it")
-  void staleTakenOver() {
+  @DisplayName("a crashed holder's Lease is taken by a one-shot run once its renewTime is older than the lease "
+      + "duration + maxClockSkew (60 s + 2 min) by the run's clock, not before; its old holder then loses it")
+  void oneShotTakesCrashedHolder() {
     LeaseLock dead = lock("host-a/run-1");
     assertTrue(dead.tryAcquire().acquired());
-    clock.advance(Duration.ofSeconds(59));
-    assertFalse(lock("host-b/run-2").tryAcquire().acquired(), "not yet expired at 59 s");
+    clock.advance(Duration.ofSeconds(179));
+    LeaseLock.Attempt early = lock("host-b/run-2").tryAcquireOneShot();
+    assertFalse(early.acquired(), "179 s: within duration + allowance");
+    assertEquals(T0.plusSeconds(180), early.heldUntil(), "renewTime + 60 s + 2 min");
     clock.advance(Duration.ofSeconds(2));
+    assertFalse(lock("host-c/run-3").tryAcquire().acquired(),
+        "a contender that can wait never judges by renewTime: it has to watch the Lease for a lease duration");
     LeaseLock b = lock("host-b/run-2");
-    assertTrue(b.tryAcquire().acquired(), "expired at 61 s");
+    assertTrue(b.tryAcquireOneShot().acquired(), "181 s");
     assertEquals("host-b/run-2", lease().getSpec().getHolderIdentity());
     assertEquals(1, lease().getSpec().getLeaseTransitions());
     assertFalse(dead.renew());
@@ -84,6 +99,91 @@ class LeaseLockTest {
     // The old holder closing must not release the new holder's lease.
     dead.close();
     assertEquals("host-b/run-2", lease().getSpec().getHolderIdentity());
+  }
+
+  @Test
+  @DisplayName("a contender whose clock runs 5 min ahead never takes a Lease its holder renews: watching, it sees "
+      + "every renewal; one-shot with lock.maxClockSkew 10m, a renewal 10 s old is not stale")
+  void contenderAheadDoesNotTakeLiveLease() {
+    TestClock ahead = new TestClock(T0.plus(Duration.ofMinutes(5)));
+    LeaseLock holder = lock("host-a/run-1");
+    assertTrue(holder.tryAcquire().acquired());
+    LeaseLock watcher = lock("host-b/run-2", ahead, LeaseLock.DEFAULT_MAX_CLOCK_SKEW);
+    // Three minutes: the holder renews every 20 s (its clock), the watcher asks every 10 s (its clock).
+    for (int tick = 1; tick <= 18; tick++) {
+      advance(Duration.ofSeconds(10), clock, ahead);
+      if (tick % 2 == 0) {
+        assertTrue(holder.renew(), "renewal at tick " + tick);
+      }
+      LeaseLock.Attempt a = watcher.tryAcquire();
+      assertFalse(a.acquired(), "tick " + tick + ": the watcher took a live lock");
+      assertEquals("host-a/run-1", a.holder());
+    }
+    assertTrue(holder.held());
+    advance(Duration.ofSeconds(10), clock, ahead);
+    assertEquals(T0.plusSeconds(190), clock.now());
+    // Renewed at 180 s by the holder's clock, 10 s ago; 5 min 10 s ago by the contender's.
+    assertFalse(lock("host-c/run-3", ahead, Duration.ofMinutes(10)).tryAcquireOneShot().acquired());
+    assertEquals("host-a/run-1", lease().getSpec().getHolderIdentity());
+    assertEquals(0, lease().getSpec().getLeaseTransitions());
+  }
+
+  @Test
+  @DisplayName("a contender whose clock runs 10 min behind still takes a truly stale Lease after seeing it "
+      + "unchanged for a lease duration, though its renewTime looks 10 min in the future")
+  void contenderBehindTakesStaleAfterObserving() throws Exception {
+    TestClock behind = new TestClock(T0.minus(Duration.ofMinutes(10)));
+    assertTrue(lock("host-a/run-1").tryAcquire().acquired());
+    // The holder dies here. A one-shot run with the slow clock cannot tell: renewTime is in its future.
+    LeaseLock.Attempt once = lock("host-b/run-2", behind, LeaseLock.DEFAULT_MAX_CLOCK_SKEW).tryAcquireOneShot();
+    assertFalse(once.acquired());
+    LeaseLock waiter = lock("host-c/run-3", behind, LeaseLock.DEFAULT_MAX_CLOCK_SKEW);
+    LeaseLock.Attempt first = waiter.tryAcquire();
+    assertFalse(first.acquired());
+    assertEquals(behind.now().plusSeconds(60), first.heldUntil(), "one lease duration of watching, on its clock");
+    behind.advance(Duration.ofSeconds(59));
+    assertFalse(waiter.tryAcquire().acquired(), "59 s of an unchanged record");
+    LeaseLock.Attempt got = waiter.acquire(Duration.ofMinutes(5), Duration.ofSeconds(5));
+    assertTrue(got.acquired());
+    Instant took = behind.now();
+    assertTrue(!took.isBefore(T0.minus(Duration.ofMinutes(9))) && took.isBefore(T0.minus(Duration.ofSeconds(539))),
+        "taken at 60 s of watching (+ acquire's 100 ms margin): " + took);
+    assertEquals("host-c/run-3", lease().getSpec().getHolderIdentity());
+  }
+
+  @Test
+  @DisplayName("a renewTime written a day ahead does not hold the Lease forever: a watcher takes it after one "
+      + "lease duration of no change; any change to the record restarts the watch")
+  void futureRenewTimeBoundedByObservation() {
+    api.client.leases().inNamespace(NS).resource(new LeaseBuilder()
+        .withNewMetadata().withName(LeaseLock.NAME).withNamespace(NS).endMetadata()
+        .withNewSpec().withHolderIdentity("clock-ahead").withLeaseDurationSeconds(60)
+        .withRenewTime(T0.plus(Duration.ofDays(1)).atZone(ZoneOffset.UTC)).endSpec().build()).create();
+    LeaseLock waiter = lock("me/run");
+    assertFalse(waiter.tryAcquire().acquired());
+    clock.advance(Duration.ofSeconds(50));
+    // The holder writes once more (still a day ahead): that is a sign of life, the watch starts again.
+    Lease l = lease();
+    l.getSpec().setRenewTime(T0.plus(Duration.ofDays(1)).plusSeconds(50).atZone(ZoneOffset.UTC));
+    api.client.leases().inNamespace(NS).resource(l).update();
+    assertFalse(waiter.tryAcquire().acquired());
+    clock.advance(Duration.ofSeconds(59));
+    assertFalse(waiter.tryAcquire().acquired(), "59 s since the last change");
+    clock.advance(Duration.ofSeconds(1));
+    assertTrue(waiter.tryAcquire().acquired(), "60 s since the last change");
+  }
+
+  @Test
+  @DisplayName("a holder's absurd leaseDurationSeconds is believed for one hour at most")
+  void hugeDurationCapped() {
+    api.client.leases().inNamespace(NS).resource(new LeaseBuilder()
+        .withNewMetadata().withName(LeaseLock.NAME).withNamespace(NS).endMetadata()
+        .withNewSpec().withHolderIdentity("forever").withLeaseDurationSeconds(Integer.MAX_VALUE)
+        .withRenewTime(T0.atZone(ZoneOffset.UTC)).endSpec().build()).create();
+    LeaseLock waiter = lock("me/run");
+    assertEquals(T0.plus(Duration.ofHours(1)), waiter.tryAcquire().heldUntil());
+    clock.advance(Duration.ofHours(1));
+    assertTrue(waiter.tryAcquire().acquired());
   }
 
   @Test
@@ -96,7 +196,9 @@ class LeaseLockTest {
     LeaseLock.Attempt a = lock("me/run").tryAcquire();
     assertFalse(a.acquired());
     assertEquals("someone-else", a.holder());
-    assertEquals(T0.plusSeconds(25), a.heldUntil(), "the holder's own leaseDurationSeconds counts");
+    assertEquals(T0.plusSeconds(30), a.heldUntil(), "the holder's own leaseDurationSeconds counts");
+    assertEquals(T0.plusSeconds(30), lock("me/run").tryAcquireOneShot().heldUntil(),
+        "one-shot: watching would end sooner than renewTime + 30 s + 2 min");
     Lease l = lease();
     l.getSpec().setHolderIdentity("");
     api.client.leases().inNamespace(NS).resource(l).update();
@@ -127,8 +229,8 @@ class LeaseLockTest {
     LeaseLock b = lock("host-c/run-3");
     AtomicReference<LeaseLock.Attempt> bAttempt = new AtomicReference<>();
     // a reads the expired Lease, then reads the clock: b wins the race right there.
-    clock.onNextNow(() -> bAttempt.set(b.tryAcquire()));
-    LeaseLock.Attempt aAttempt = a.tryAcquire();
+    clock.onNextNow(() -> bAttempt.set(b.tryAcquireOneShot()));
+    LeaseLock.Attempt aAttempt = a.tryAcquireOneShot();
     assertTrue(bAttempt.get().acquired());
     assertFalse(aAttempt.acquired());
     assertEquals("host-c/run-3", aAttempt.holder());

@@ -6,8 +6,8 @@ import java.util.List;
 /**
  * A gate's answer.
  *
- * @param verdict PASS: go on; WAIT: healthy but not for enough consecutive evaluations yet, take no
- *     disruptive step now; FAIL: freeze
+ * @param verdict PASS: go on; WAIT: healthy but not for enough consecutive evaluations yet, or some check
+ *     UNKNOWN for less than {@code gates.unknownGrace}: take no disruptive step now; FAIL: freeze
  * @param reason the freeze reason for FAIL (the first failing check's), else null
  * @param results every check's result
  */
