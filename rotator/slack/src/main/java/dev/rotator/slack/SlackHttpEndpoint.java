@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
@@ -29,6 +30,12 @@ import org.slf4j.LoggerFactory;
  * SlackRequestVerifier} (401 for a missing header, a bad signature, a timestamp off by more than five
  * minutes either way, a replay; nothing reaches a handler), then Bolt's request parser and {@link App#run}
  * (which checks the signature again) and its response written back as is.
+ *
+ * <p>One exception, before the signature check: Slack's {@code ssl_check} (a form POST with {@code
+ * ssl_check=1} and a token, sent unsigned by older apps when the Request URL is saved) gets 200 with an empty
+ * body. Such a request is answered here and never goes further, whatever else its body holds, so carrying
+ * {@code ssl_check} cannot get an unsigned command to a handler; it touches no state (not even the replay
+ * cache) and is not audited.
  */
 public final class SlackHttpEndpoint implements HttpHandler, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SlackHttpEndpoint.class);
@@ -57,6 +64,11 @@ public final class SlackHttpEndpoint implements HttpHandler, AutoCloseable {
       byte[] body = readBody(ex.getRequestBody());
       if (body == null) {
         send(ex, 413, "text/plain", "request too large");
+        return;
+      }
+      if (isSslCheck(body)) {
+        LOG.debug("slack: answered an ssl_check");
+        send(ex, 200, "text/plain", "");
         return;
       }
       SlackRequestVerifier.Verdict v =
@@ -95,6 +107,23 @@ public final class SlackHttpEndpoint implements HttpHandler, AutoCloseable {
       }
       send(ex, resp.getStatusCode(), resp.getContentType(), resp.getBody() == null ? "" : resp.getBody());
     }
+  }
+
+  /** Whether a form body has an {@code ssl_check} field (names are decoded; a command's text cannot fake one). */
+  static boolean isSslCheck(byte[] body) {
+    String form = new String(body, StandardCharsets.UTF_8);
+    for (String kv : form.split("&")) {
+      int eq = kv.indexOf('=');
+      String name = eq < 0 ? kv : kv.substring(0, eq);
+      try {
+        if (URLDecoder.decode(name, StandardCharsets.UTF_8).equals("ssl_check")) {
+          return true;
+        }
+      } catch (IllegalArgumentException e) {
+        return false; // not a form Slack sent; the signature check answers it
+      }
+    }
+    return false;
   }
 
   private static byte[] readBody(InputStream in) throws IOException {

@@ -39,11 +39,15 @@ public final class SlackRuntime implements AutoCloseable {
   private final Optional<SlackNotifier> notifier;
   private final Optional<SlackHttpEndpoint> http;
   private final Optional<SlackSocketMode> socket;
+  private final Optional<RotatorCommands> commands;
 
-  private SlackRuntime(Optional<SlackNotifier> notifier, Optional<SlackHttpEndpoint> http, Optional<SlackSocketMode> socket) {
+  private SlackRuntime(
+      Optional<SlackNotifier> notifier, Optional<SlackHttpEndpoint> http, Optional<SlackSocketMode> socket,
+      Optional<RotatorCommands> commands) {
     this.notifier = notifier;
     this.http = http;
     this.socket = socket;
+    this.commands = commands;
   }
 
   /** The Slack client for these settings. */
@@ -91,7 +95,8 @@ public final class SlackRuntime implements AutoCloseable {
    * In HTTP mode, mount {@link #httpHandler()} at {@link SlackHttpEndpoint#PATH}; in Socket Mode the
    * connection is opened here. Freezes and resumes from Slack are announced through the notifier.
    *
-   * @param plan what the next run would rotate, as text (called per {@code /rotator plan})
+   * @param plan what the next run would rotate, as text (called per {@code /rotator plan}, on the commands'
+   *     plan worker thread, not on the request thread; it may be interrupted after its time bound)
    * @param audit every command with its outcome (refusals too), or null
    * @throws IllegalStateException when a secret cannot be read
    * @throws SlackSocketMode.SlackStartException when Socket Mode cannot connect
@@ -101,14 +106,14 @@ public final class SlackRuntime implements AutoCloseable {
       AuditSink audit) throws SlackSocketMode.SlackStartException {
     Objects.requireNonNull(store, "store");
     if (!s.enabled()) {
-      return new SlackRuntime(Optional.empty(), Optional.empty(), Optional.empty());
+      return new SlackRuntime(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
     }
     Slack slack = slack(s);
     Optional<Secret> bot = s.botToken().map(r -> secret(r, env));
     Optional<SlackNotifier> notifier =
         s.alertsOn() ? Optional.of(notifier(s, slack, bot.orElseThrow(), clock)) : Optional.empty();
     if (!s.commandsOn()) {
-      return new SlackRuntime(notifier, Optional.empty(), Optional.empty());
+      return new SlackRuntime(notifier, Optional.empty(), Optional.empty(), Optional.empty());
     }
     SlackSettings.Commands c = s.commands();
     GroupDirectory groups =
@@ -126,13 +131,14 @@ public final class SlackRuntime implements AutoCloseable {
         App app = SlackApps.httpApp(slack, signing, commands);
         app.start();
         SlackHttpEndpoint endpoint = new SlackHttpEndpoint(app, new SlackRequestVerifier(signing, WALL, REPLAY_CACHE));
-        return new SlackRuntime(notifier, Optional.of(endpoint), Optional.empty());
+        return new SlackRuntime(notifier, Optional.of(endpoint), Optional.empty(), Optional.of(commands));
       }
       Secret appToken = secret(s.appToken().orElseThrow(), env);
       SlackSocketMode socket = new SlackSocketMode(SlackApps.socketApp(slack, commands), appToken);
       socket.start();
-      return new SlackRuntime(notifier, Optional.empty(), Optional.of(socket));
+      return new SlackRuntime(notifier, Optional.empty(), Optional.of(socket), Optional.of(commands));
     } catch (RuntimeException | SlackSocketMode.SlackStartException e) {
+      commands.close();
       notifier.ifPresent(n -> n.close(java.time.Duration.ZERO));
       throw e;
     }
@@ -148,11 +154,12 @@ public final class SlackRuntime implements AutoCloseable {
     return http.map(h -> h);
   }
 
-  /** Stops Socket Mode and flushes the notifier (10 s at most). */
+  /** Stops Socket Mode and the plan worker, and flushes the notifier (10 s at most). */
   @Override
   public void close() {
     socket.ifPresent(SlackSocketMode::close);
     http.ifPresent(SlackHttpEndpoint::close);
+    commands.ifPresent(RotatorCommands::close);
     notifier.ifPresent(SlackNotifier::close);
   }
 }

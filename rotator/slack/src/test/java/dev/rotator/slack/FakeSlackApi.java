@@ -24,7 +24,8 @@ import java.util.function.Function;
 /**
  * The Slack Web API on loopback, for the real Slack client ({@code setMethodsEndpointUrlPrefix(url())}):
  * records every call (method, form parameters, Authorization header) and answers from a per-method
- * script, defaulting to {@code {"ok":true}} with a fresh {@code ts} for chat.postMessage.
+ * script, defaulting to {@code {"ok":true}} with a fresh {@code ts} for chat.postMessage. Also stands in for
+ * the {@code response_url}s of slash commands ({@link #responseUrl}): records what is posted there.
  */
 final class FakeSlackApi implements AutoCloseable {
   record Call(String method, Map<String, String> params, String authorization) {
@@ -36,6 +37,17 @@ final class FakeSlackApi implements AutoCloseable {
             .toJson(com.google.gson.JsonParser.parseString(v));
       }
       return v;
+    }
+  }
+
+  /** A message posted to a response_url: the path's last segment and the JSON body. */
+  record Posted(String id, String json) {
+    String text() {
+      return com.google.gson.JsonParser.parseString(json).getAsJsonObject().get("text").getAsString();
+    }
+
+    String responseType() {
+      return com.google.gson.JsonParser.parseString(json).getAsJsonObject().get("response_type").getAsString();
     }
   }
 
@@ -52,6 +64,8 @@ final class FakeSlackApi implements AutoCloseable {
   private final Map<String, Function<Call, Answer>> defaults = new HashMap<>();
   private volatile CountDownLatch gate;
   private int ts = 1000;
+  private final BlockingQueue<Posted> posted = new LinkedBlockingQueue<>();
+  private volatile int responseStatus = 200;
 
   FakeSlackApi() throws IOException {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
@@ -61,11 +75,50 @@ final class FakeSlackApi implements AutoCloseable {
       return t;
     }));
     server.createContext("/api/", this::handle);
+    server.createContext("/response/", this::respond);
     server.start();
   }
 
   String url() {
     return "http://127.0.0.1:" + server.getAddress().getPort() + "/api/";
+  }
+
+  /** A response_url on this server; what is posted there is returned by {@link #nextPosted}. */
+  String responseUrl(String id) {
+    return "http://127.0.0.1:" + server.getAddress().getPort() + "/response/" + id;
+  }
+
+  /** The HTTP status response_urls answer with from now on (Slack: 404 once expired). */
+  void responseStatus(int status) {
+    responseStatus = status;
+  }
+
+  /** The next message posted to a response_url, waiting at most 5 seconds; fails the test when none comes. */
+  Posted nextPosted() throws InterruptedException {
+    Posted p = posted.poll(5, TimeUnit.SECONDS);
+    if (p == null) {
+      throw new AssertionError("nothing posted to a response_url within 5 s");
+    }
+    return p;
+  }
+
+  /** Messages posted to response_urls and not yet taken. */
+  int postedWaiting() {
+    return posted.size();
+  }
+
+  private void respond(HttpExchange ex) throws IOException {
+    try (ex) {
+      String path = ex.getRequestURI().getPath();
+      posted.add(new Posted(path.substring(path.lastIndexOf('/') + 1),
+          new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8)));
+      int status = responseStatus;
+      byte[] bytes = (status == 200 ? "ok" : "expired_url").getBytes(StandardCharsets.UTF_8);
+      ex.sendResponseHeaders(status, bytes.length);
+      try (OutputStream out = ex.getResponseBody()) {
+        out.write(bytes);
+      }
+    }
   }
 
   /** The next answers for a method, in order; after them the default. */

@@ -18,6 +18,10 @@ final class Signed {
   }
 
   static String commandBody(String user, String team, String channel, String text) {
+    return commandBody(user, team, channel, text, "http://127.0.0.1:9/response");
+  }
+
+  static String commandBody(String user, String team, String channel, String text, String responseUrl) {
     Map<String, String> f = new LinkedHashMap<>();
     f.put("token", "legacy-verification-token");
     f.put("team_id", team);
@@ -29,7 +33,7 @@ final class Signed {
     f.put("command", "/rotator");
     f.put("text", text);
     f.put("api_app_id", "A0ROTATOR");
-    f.put("response_url", "http://127.0.0.1:9/response");
+    f.put("response_url", responseUrl);
     // Unique per request, as Slack's are: two identical commands in one second are not a replay.
     f.put("trigger_id", "123.456." + TRIGGER.incrementAndGet());
     return f.entrySet().stream()

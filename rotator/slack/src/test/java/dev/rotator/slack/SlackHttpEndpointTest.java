@@ -46,6 +46,8 @@ class SlackHttpEndpointTest {
   List<AuditEntry> audit;
   List<ModeState> announced;
   SlackHttpEndpoint endpoint;
+  SlackRequestVerifier verifier;
+  RotatorCommands commands;
   SlackGroupDirectory groups;
   ManualClock groupClock;
   String url;
@@ -67,13 +69,14 @@ class SlackHttpEndpointTest {
     groups = new SlackGroupDirectory(slack.methods("xoxb-test-groups"), groupClock, Duration.ofMinutes(5));
     CommandPolicy policy =
         new CommandPolicy(Set.of(TEAM), Set.of(CHANNEL), Set.of(ALICE), Set.of("S0FREEZERS"), Set.of(ROOT), Set.of());
-    RotatorCommands commands =
+    commands =
         new RotatorCommands(
             new StateStoreBackend(store, () -> "would rotate node-a, node-b", announced::add), policy, groups,
             audit::add, storeClock, "/rotator");
     Secret secret = Secret.of(SECRET, "test");
     App app = SlackApps.httpApp(slack, secret, commands);
-    endpoint = new SlackHttpEndpoint(app, new SlackRequestVerifier(secret, SystemClock.INSTANCE, 1000));
+    verifier = new SlackRequestVerifier(secret, SystemClock.INSTANCE, 1000);
+    endpoint = new SlackHttpEndpoint(app, verifier);
     InetSocketAddress at = endpoint.start("127.0.0.1", 0);
     url = "http://127.0.0.1:" + at.getPort() + SlackHttpEndpoint.PATH;
     http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
@@ -82,6 +85,7 @@ class SlackHttpEndpointTest {
   @AfterEach
   void tearDown() {
     endpoint.close();
+    commands.close();
     api.close();
   }
 
@@ -146,13 +150,19 @@ class SlackHttpEndpointTest {
   }
 
   @Test
-  @DisplayName("status and plan answer only to the user (ephemeral)")
+  @DisplayName("status and plan answer only to the user (ephemeral); the plan follows through the response_url")
   void statusAndPlan() throws Exception {
     freezeDirectly();
     HttpResponse<String> s = command(ALICE, TEAM, CHANNEL, "status");
     assertTrue(s.body().contains("ephemeral") && s.body().contains("FREEZE") && s.body().contains("set up by the test"), s.body());
-    HttpResponse<String> p = command(ALICE, TEAM, CHANNEL, "plan");
-    assertTrue(p.body().contains("would rotate node-a, node-b"), p.body());
+    String body = Signed.commandBody(ALICE, TEAM, CHANNEL, "plan", api.responseUrl("plan-1"));
+    long ts = now();
+    HttpResponse<String> p = post(body, Signed.signature(SECRET, ts, body), Long.toString(ts));
+    assertTrue(p.body().contains("ephemeral") && Signed.text(p.body()).contains("working on the plan"), p.body());
+    FakeSlackApi.Posted later = api.nextPosted();
+    assertEquals("plan-1", later.id());
+    assertEquals("would rotate node-a, node-b", later.text());
+    assertEquals("ephemeral", later.responseType());
     HttpResponse<String> h = command(MALLORY, TEAM, CHANNEL, "");
     assertTrue(Signed.text(h.body()).contains("/rotator freeze &lt;reason&gt;"), h.body());
   }
@@ -289,6 +299,38 @@ class SlackHttpEndpointTest {
     assertEquals(401, again.statusCode());
     assertEquals(Mode.ROTATE, store.mode().mode(), "the replayed freeze did nothing");
     assertEquals(2, store.history().size());
+  }
+
+  @Test
+  @DisplayName("Slack's unsigned ssl_check gets 200 with an empty body, touching no state, replay cache or audit")
+  void sslCheck() throws Exception {
+    HttpResponse<String> r = post("ssl_check=1&token=legacy-verification-token", null, null);
+    assertEquals(200, r.statusCode());
+    assertEquals("", r.body());
+    assertEquals(0, verifier.remembered(), "the replay cache is untouched");
+    assertTrue(audit.isEmpty(), "not audited");
+    assertFalse(store.mode().frozen());
+    assertEquals(0, store.history().size());
+    assertTrue(api.all().isEmpty(), "no Slack call (no group lookup)");
+  }
+
+  @Test
+  @DisplayName("a command carrying ssl_check is answered as an ssl_check and never handled; without it, unsigned is still 401")
+  void sslCheckDoesNotRelaxSignatures() throws Exception {
+    freezeDirectly();
+    String resume = Signed.commandBody(ROOT, TEAM, CHANNEL, "resume");
+    HttpResponse<String> r = post("ssl_check=1&" + resume, null, null);
+    assertEquals(200, r.statusCode());
+    assertEquals("", r.body(), "no command answer");
+    assertEquals(Mode.FREEZE, store.mode().mode(), "the unsigned resume did nothing");
+    assertEquals(1, store.history().size());
+    assertTrue(audit.isEmpty());
+    // ssl_check inside a command's text is just text: the request needs its signature as always.
+    String inText = Signed.commandBody(ROOT, TEAM, CHANNEL, "resume ssl_check=1&ssl_check=1");
+    assertEquals(401, post(inText, null, null).statusCode());
+    assertEquals(401, post(resume + "&ssl_check%3D1", null, null).statusCode(), "an encoded '=' is not a field");
+    assertEquals(Mode.FREEZE, store.mode().mode());
+    assertTrue(audit.isEmpty());
   }
 
   @Test

@@ -41,6 +41,9 @@ class SlackSocketModeTest {
   InMemoryStateStore store;
   List<AuditEntry> audit;
   SlackSocketMode socket;
+  RotatorCommands commands;
+  /** The plan blocks until released: the ack must not wait for it. */
+  final CountDownLatch planRelease = new CountDownLatch(1);
 
   /** A Slack-like Socket Mode server: says hello on connect, records what the client sends. */
   static final class Envelopes extends WebSocketServer {
@@ -90,9 +93,15 @@ class SlackSocketModeTest {
     store = new InMemoryStateStore(clock);
     audit = new CopyOnWriteArrayList<>();
     Slack slack = SlackApps.slack(Optional.of(api.url()), Duration.ofSeconds(2));
-    RotatorCommands commands =
+    commands =
         new RotatorCommands(
-            new StateStoreBackend(store, () -> "plan", null),
+            new StateStoreBackend(store, () -> {
+              try {
+                return planRelease.await(10, TimeUnit.SECONDS) ? "plan" : "never released";
+              } catch (InterruptedException e) {
+                throw new IllegalStateException("interrupted", e);
+              }
+            }, null),
             new CommandPolicy(Set.of("T0ACME"), Set.of("C0OPS"), Set.of("U0ALICE"), Set.of(), Set.of(), Set.of()),
             g -> Set.of(), audit::add, clock, "/rotator");
     socket = new SlackSocketMode(SlackApps.socketApp(slack, commands), Secret.of(APP_TOKEN, "test"));
@@ -100,16 +109,22 @@ class SlackSocketModeTest {
 
   @AfterEach
   void tearDown() throws Exception {
+    planRelease.countDown();
     socket.close();
+    commands.close();
     ws.stop(1000);
     api.close();
   }
 
   static String envelope(String id, String user, String text) {
+    return envelope(id, user, text, "http://127.0.0.1:9/r");
+  }
+
+  static String envelope(String id, String user, String text, String responseUrl) {
     return "{\"envelope_id\":\"" + id + "\",\"type\":\"slash_commands\",\"accepts_response_payload\":true,"
         + "\"payload\":{\"token\":\"legacy\",\"team_id\":\"T0ACME\",\"team_domain\":\"acme\",\"channel_id\":\"C0OPS\","
         + "\"channel_name\":\"ops\",\"user_id\":\"" + user + "\",\"user_name\":\"someone\",\"command\":\"/rotator\","
-        + "\"text\":\"" + text + "\",\"api_app_id\":\"A0ROTATOR\",\"response_url\":\"http://127.0.0.1:9/r\","
+        + "\"text\":\"" + text + "\",\"api_app_id\":\"A0ROTATOR\",\"response_url\":\"" + responseUrl + "\","
         + "\"trigger_id\":\"1.2.3\"}}";
   }
 
@@ -156,6 +171,23 @@ class SlackSocketModeTest {
     assertEquals(Mode.ROTATE, store.mode().mode());
     assertEquals(0, store.history().size());
     assertEquals(AuditEntry.Outcome.REFUSED, audit.get(0).outcome());
+  }
+
+  @Test
+  @DisplayName("plan over Socket Mode is acked while the plan is still blocked, and the plan is then posted to the response_url")
+  void planOverSocketMode() throws Exception {
+    socket.start();
+    assertTrue(ws.connected.await(5, TimeUnit.SECONDS));
+    ws.client.send(envelope("env-3", "U0ALICE", "plan", api.responseUrl("sock-1")));
+    JsonObject ack = ackFor("env-3");
+    assertNotNull(ack, "ack with envelope_id env-3");
+    assertTrue(ack.getAsJsonObject("payload").get("text").getAsString().contains("working on the plan"), ack.toString());
+    assertEquals(0, api.postedWaiting(), "acked while the plan is still blocked");
+    planRelease.countDown();
+    FakeSlackApi.Posted p = api.nextPosted();
+    assertEquals("sock-1", p.id());
+    assertEquals("plan", p.text());
+    assertEquals("ephemeral", p.responseType());
   }
 
   @Test
