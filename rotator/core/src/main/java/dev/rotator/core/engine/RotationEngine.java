@@ -91,9 +91,12 @@ public final class RotationEngine {
   static final Duration DETAIL_SAVE_INTERVAL = Duration.ofSeconds(30);
   /** A draining node showing only terminating pods this long is compared with a fresh pod list. */
   static final Duration RESYNC_AFTER = Duration.ofSeconds(15);
-  /** How long a pending node's pod list serves drainability ordering before it is listed again. */
-  static final Duration ORDER_PODS_TTL = Duration.ofSeconds(30);
-  /** At most this many pending nodes are reordered by drainability in one round (see startOrder). */
+  /**
+   * How long a pending node's pod list serves the start order before it is listed again: pods seldom land on an
+   * outdated node (tainted PreferNoSchedule), the order is only a preference, and every start checks a fresh list.
+   */
+  static final Duration ORDER_PODS_TTL = Duration.ofMinutes(10);
+  /** At most this many pending nodes are candidates of the start order in one round (see startOrder). */
   static final int ORDER_WINDOW_MAX = 64;
   /** cluster-autoscaler leaves a node with this annotation ("true") alone. */
   public static final String SCALE_DOWN_DISABLED = "cluster-autoscaler.kubernetes.io/scale-down-disabled";
@@ -210,6 +213,7 @@ public final class RotationEngine {
     private Map<String, Long> roundNewReady;
     /** PDB-aware eviction scheduling ({@code speed.pdbAwareEvictions}): this round's due evictions of all nodes. */
     private final EvictionScheduler scheduler = new EvictionScheduler();
+    private final SpreadOrder spread = new SpreadOrder();
     private final List<EvictionScheduler.Candidate> roundCandidates = new ArrayList<>();
     /** Per draining node with candidates this round: pods left, and pods not due (backoff, awaiting deletion). */
     private final Map<NodeTrack, int[]> roundDrainCounts = new LinkedHashMap<>();
@@ -891,56 +895,114 @@ public final class RotationEngine {
     }
 
     /**
-     * The pending nodes in the order to try them. With {@code drainabilityOrder}, the next few pending nodes (a
-     * window of twice the in-flight maximum, at least 4) are regrouped: those whose pods' PDBs allow a
-     * disruption now first, the others after, each group keeping the selection order (NotReady first, zone
-     * round-robin). One PDB list per round and one pod list per node in the window, only in a round where a
-     * node may start.
+     * The pending nodes in the order to try them. With {@code drainabilityOrder} ({@link SpreadOrder}): NotReady
+     * nodes first (with {@code notReadyFirst}), then, for the free slots, the candidates whose PDBs have the
+     * least queue on the nodes already in flight, then everyone else in the selection order. The candidates are
+     * a window of at most {@link #ORDER_WINDOW_MAX} pending nodes spread over the whole pending list (pods of one
+     * workload often sit on neighbouring nodes, so the next nodes in order tend to share PDBs): the nodes scouted
+     * in earlier rounds, topped up by nodes at even intervals of the list. A candidate's pods are listed once per
+     * {@link #ORDER_PODS_TTL}; the PDBs are read once per round, and only in a round where a node may start.
      */
     private List<NodeTrack> startOrder(int freeSlots) {
       List<NodeTrack> pending = tracks.values().stream().filter(t -> t.state == NodeState.PENDING).toList();
-      if (!policy.speed().drainabilityOrder() || pending.size() < 2) {
+      if (!policy.speed().drainabilityOrder() || pending.size() < 2 || freeSlots < 1) {
         return pending;
       }
-      // Only PDBs that allow nothing now can hold a node back: with none, no pod needs listing this round.
-      List<PdbInfo> blocking;
+      List<PdbInfo> pdbs;
       try {
-        blocking = roundPdbs().stream().filter(pdb -> pdb.disruptionsAllowed() < 1).toList();
+        pdbs = roundPdbs();
       } catch (ClusterException e) {
         return pending; // unknown: keep the plain order
       }
-      if (blocking.isEmpty()) {
+      if (pdbs.isEmpty()) {
         return pending;
       }
-      // Capped: on a 5,000-node cluster a window of twice 200 free slots meant 400 pod lists and a PDB match of
-      // every pod each round, rounds of seconds; reordering within the next 64 nodes keeps the benefit.
-      int window = Math.min(pending.size(), Math.max(4, Math.min(ORDER_WINDOW_MAX, 2 * freeSlots + 2)));
-      List<NodeTrack> free = new ArrayList<>();
-      List<NodeTrack> held = new ArrayList<>();
-      for (NodeTrack t : pending.subList(0, window)) {
+      List<NodeTrack> front = new ArrayList<>();
+      List<NodeTrack> rest = new ArrayList<>();
+      for (NodeTrack t : pending) {
         NodeInfo live = current.get(t.node);
         if (live != null && !live.ready() && policy.notReadyFirst()) {
-          free.add(t); // a NotReady node serves nothing: it keeps its place at the front, whatever its PDBs say
-          continue;
-        }
-        List<PodInfo> pods = podsForOrder(t);
-        if (pods == null || blockedByPdb(pods, blocking)) {
-          held.add(t);
+          front.add(t); // a NotReady node serves nothing: it keeps its place at the front, whatever its PDBs say
         } else {
-          free.add(t);
+          rest.add(t);
         }
       }
-      if (free.isEmpty() || held.isEmpty()) {
+      if (front.size() >= freeSlots || rest.size() < 2) {
         return pending;
       }
-      List<NodeTrack> out = new ArrayList<>(free);
-      out.addAll(held);
-      out.addAll(pending.subList(window, pending.size()));
-      if (!free.get(0).node.equals(pending.get(0).node)) {
-        info("", "drainability order: " + free.get(0).node + " goes before " + pending.get(0).node
-            + " (a PDB allows no disruption there now)");
+      List<NodeTrack> window = orderWindow(rest);
+      spread.observe(pdbs);
+      Map<String, Integer> load = new HashMap<>();
+      for (NodeTrack t : tracks.values()) {
+        if (t.state == NodeState.CORDONED) {
+          List<PodInfo> pods = t.watch != null && t.watch.synced() ? t.watch.pods() : t.orderPods;
+          if (pods != null) {
+            spread.addLoad(pods, classifier, load);
+          }
+        }
+      }
+      List<NodeTrack> scouted = new ArrayList<>();
+      List<List<String>> keys = new ArrayList<>();
+      for (NodeTrack t : window) {
+        List<PodInfo> pods = podsForOrder(t);
+        if (pods != null) {
+          scouted.add(t);
+          keys.add(spread.keysToEvict(pods, classifier));
+        }
+      }
+      if (scouted.size() < 2) {
+        return pending;
+      }
+      List<NodeTrack> out = new ArrayList<>(front);
+      java.util.Set<NodeTrack> chosen = new HashSet<>();
+      for (int i : spread.pick(keys, load, freeSlots - front.size())) {
+        out.add(scouted.get(i));
+        chosen.add(scouted.get(i));
+      }
+      for (NodeTrack t : rest) {
+        if (!chosen.contains(t)) {
+          out.add(t);
+        }
+      }
+      NodeTrack first = out.get(front.size());
+      if (first != rest.get(0)) {
+        info("", "spread order: " + first.node + " goes before " + rest.get(0).node
+            + " (fewer of its pods queue behind the same PDBs as the nodes in flight)");
       }
       return out;
+    }
+
+    /**
+     * The pending nodes (NotReady ones aside) considered for the next starts: those scouted before (their pods
+     * listed), then nodes at even intervals of the list up to {@link #ORDER_WINDOW_MAX}, the list's head always
+     * among them.
+     */
+    private List<NodeTrack> orderWindow(List<NodeTrack> rest) {
+      int max = Math.min(rest.size(), ORDER_WINDOW_MAX);
+      java.util.LinkedHashSet<NodeTrack> window = new java.util.LinkedHashSet<>();
+      window.add(rest.get(0));
+      for (NodeTrack t : rest) {
+        if (window.size() >= max) {
+          break;
+        }
+        if (t.orderPods != null) {
+          window.add(t);
+        }
+      }
+      int missing = max - window.size();
+      if (missing > 0) {
+        double step = (double) rest.size() / missing;
+        for (int i = 0; i < missing; i++) {
+          window.add(rest.get(Math.min(rest.size() - 1, (int) (i * step))));
+        }
+        for (NodeTrack t : rest) {
+          if (window.size() >= max) {
+            break;
+          }
+          window.add(t);
+        }
+      }
+      return new ArrayList<>(window);
     }
 
     /**
@@ -959,20 +1021,6 @@ public final class RotationEngine {
         t.orderPodsAt = now;
       }
       return pods;
-    }
-
-    /** A Ready pod to evict covered by one of {@code blocking} (the PDBs that allow no disruption now). */
-    private boolean blockedByPdb(List<PodInfo> pods, List<PdbInfo> blocking) {
-      for (PodInfo p : pods) {
-        if (p.ready() && !p.terminating() && classifier.classify(p) == PodClassifier.Kind.EVICT) {
-          for (PdbInfo pdb : blocking) {
-            if (pdb.covers(p)) {
-              return true;
-            }
-          }
-        }
-      }
-      return false;
     }
 
     /** The pods on a node, listed at most once per round; null when the list failed (tried again at start). */
@@ -1676,7 +1724,9 @@ public final class RotationEngine {
           throw new FreezeSignal(reason, "health gate failed before: " + step, roundGate.evidence());
         }
         if (roundGate.verdict() == GateDecision.Verdict.WAIT) {
-          info("", "gate not yet passed enough consecutive times; holding: " + step);
+          List<String> unknown = roundGate.evidence();
+          info("", (unknown.isEmpty() ? "gate not yet passed enough consecutive times"
+              : "gate holding on unknown check(s) " + unknown) + "; holding: " + step);
         }
       }
       return roundGate.verdict() == GateDecision.Verdict.PASS;
@@ -1760,6 +1810,9 @@ public final class RotationEngine {
 
     private void transition(NodeTrack t, NodeState to, String detail) {
       t.state = to;
+      if (to != NodeState.PENDING && to != NodeState.CORDONED) {
+        t.orderPods = null; // only the start order (pending) and its in-flight load (draining) read it
+      }
       t.since = ports.clock().now();
       t.detail = detail;
       dirty = true;

@@ -198,6 +198,37 @@ class SpeedLeversTest {
         "off: the plain order");
   }
 
+  /** Pods of one single-disruption PDB on neighbouring nodes, as a scheduler packs a Deployment created at once. */
+  private static TestWorld neighbours() {
+    TestWorld w = new TestWorld().nodes(6);
+    w.deploymentOn("shop", "web", List.of("old-0", "old-1", "old-2"), "1");
+    w.deploymentOn("shop", "api", List.of("old-3", "old-4", "old-5"), "1");
+    return w;
+  }
+
+  private static List<String> cordons(TestWorld w) {
+    return w.cluster.calls().stream().filter(c -> c.startsWith("cordon")).toList();
+  }
+
+  @Test
+  @DisplayName("drainabilityOrder spreads the nodes in flight over PDBs: neighbours sharing a one-disruption PDB do"
+      + " not start together")
+  void spreadOrder() throws Exception {
+    TestWorld w = neighbours();
+    RunResult r = run(w, TestWorld.policy(2, 0), new Watcher());
+    assertEquals(RunResult.Outcome.COMPLETED, r.outcome(), r.message());
+    List<String> first = cordons(w).subList(0, 2);
+    assertTrue(first.contains("cordon old-0") && first.stream().anyMatch(c -> c.matches("cordon old-[345]")),
+        "one web node and one api node first: " + cordons(w));
+    assertTrue(w.maxUnavailableSeen <= 2);
+
+    TestWorld off = neighbours();
+    RunResult r2 = run(off, TestWorld.policy(2, 0).withSpeed(RotationPolicy.Speed.defaults().withDrainabilityOrder(false)),
+        new Watcher());
+    assertEquals(RunResult.Outcome.COMPLETED, r2.outcome(), r2.message());
+    assertEquals(List.of("cordon old-0", "cordon old-1"), cordons(off).subList(0, 2), "off: the plain order");
+  }
+
   @Test
   @DisplayName("NotReady nodes still go first under drainabilityOrder, even when a PDB blocks them")
   void notReadyFirstKept() throws Exception {

@@ -68,6 +68,17 @@ final class TestWorld implements CloudProvider {
     return n;
   }
 
+  /** A Deployment-like workload with one pod on each of {@code nodes}, recreated after eviction. */
+  TestWorld deploymentOn(String ns, String app, List<String> nodes, String pdbMaxUnavailable) {
+    replicas.put(ns + "/" + app, nodes.size());
+    for (String node : nodes) {
+      cluster.addPod(pod(ns, app, app + "-" + (seq++), node, true, OwnerKind.REPLICA_SET));
+    }
+    cluster.addPdb(new InMemoryCluster.PdbSpec(ns, app + "-pdb", LabelSelector.of(Map.of("app", app)), null,
+        pdbMaxUnavailable));
+    return this;
+  }
+
   /** A Deployment-like workload: replicas pods on the first nodes, recreated after eviction. */
   TestWorld deployment(String ns, String app, int count, String pdbMaxUnavailable, String pdbMinAvailable) {
     replicas.put(ns + "/" + app, count);
