@@ -13,7 +13,8 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "freeze", mixinStandardHelpOptions = true,
     description =
         "Switches to FREEZE: every rotator (CronJob, CLI, controller) stops before its next "
-        + "disruptive step. Persisted in the cluster. An existing freeze keeps its original reason.",
+        + "disruptive step. Persisted in the cluster. An existing freeze keeps its original reason. A new "
+        + "freeze is announced: a Kubernetes Event on the state ConfigMap and, with slack.alerts on, Slack.",
     footer = ExitCodes.FOOTER)
 final class FreezeCommand implements Callable<Integer> {
   @Mixin GlobalOptions global;
@@ -28,8 +29,17 @@ final class FreezeCommand implements Callable<Integer> {
       throw new UsageException("--reason must not be empty");
     }
     try (Session s = Session.openStateOnly(global)) {
+      boolean wasFrozen;
+      try {
+        wasFrozen = s.store.mode().frozen();
+      } catch (RuntimeException unreadable) {
+        wasFrozen = false; // freeze writes the mode keys anyway; announce it
+      }
       var state = s.store.freeze(ReasonCode.MANUAL.name(), reason, List.of(), "cli:" + Output.user());
       spec.commandLine().getOut().println("mode: FREEZE (" + state.reason() + " by " + state.by() + "): " + state.message());
+      if (!wasFrozen) {
+        ModeAnnouncer.announce(s, state, spec.commandLine().getErr());
+      }
       return ExitCodes.OK;
     }
   }

@@ -10,7 +10,8 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "resume", mixinStandardHelpOptions = true,
     description =
         "Switches back to ROTATE after a human has checked the freeze's runbook, logs and status. "
-        + "The next run re-checks every gate before its first disruptive step.",
+        + "The next run re-checks every gate before its first disruptive step. Announced like a freeze: a "
+        + "Kubernetes Event on the state ConfigMap and, with slack.alerts on, Slack.",
     footer = ExitCodes.FOOTER)
 final class ResumeCommand implements Callable<Integer> {
   @Mixin GlobalOptions global;
@@ -20,8 +21,10 @@ final class ResumeCommand implements Callable<Integer> {
   public Integer call() {
     try (Session s = Session.openStateOnly(global)) {
       String was;
+      boolean wasRotating = false;
       try {
         var before = s.store.mode();
+        wasRotating = !before.frozen();
         was = before.mode() + (before.frozen() ? ", frozen for " + before.reason() + ": " + before.message() : "");
       } catch (RuntimeException unreadable) {
         // resume rewrites the mode keys, so an unreadable mode is no reason to refuse it.
@@ -29,6 +32,9 @@ final class ResumeCommand implements Callable<Integer> {
       }
       var state = s.store.resume("cli:" + Output.user());
       spec.commandLine().getOut().println("mode: ROTATE (was " + was + ")");
+      if (!wasRotating && !state.frozen()) {
+        ModeAnnouncer.announce(s, state, spec.commandLine().getErr());
+      }
       return state.frozen() ? ExitCodes.RUNTIME : ExitCodes.OK;
     }
   }

@@ -169,6 +169,17 @@ public final class KubernetesEventRecorder implements EngineListener, Notifier {
     }
   }
 
+  /**
+   * A mode change made by a person outside a run ({@code rotator freeze}/{@code resume}): RotatorFrozen (Warning)
+   * or RotatorResumed (Normal) on the state ConfigMap, naming who and why.
+   */
+  public void modeChanged(dev.rotator.core.port.ModeState state) {
+    String message = "mode " + state.mode() + " set by " + state.by()
+        + (state.frozen() ? " [" + state.reason() + "]: " + state.message() : "");
+    record(stateRef(), stateNamespace, state.frozen(), state.frozen() ? "RotatorFrozen" : "RotatorResumed",
+        state.frozen() ? "Freeze" : "Resume", message);
+  }
+
   // ---- internals
 
   private ObjectReference nodeRef(String node) {
