@@ -214,6 +214,8 @@ public final class RotationEngine {
     /** PDB-aware eviction scheduling ({@code speed.pdbAwareEvictions}): this round's due evictions of all nodes. */
     private final EvictionScheduler scheduler = new EvictionScheduler();
     private final SpreadOrder spread = new SpreadOrder();
+    /** Nodes chosen to start in this round's startNodes, not yet cordoned (they count against the run's budget). */
+    private int starting;
     private final List<EvictionScheduler.Candidate> roundCandidates = new ArrayList<>();
     /** Per draining node with candidates this round: pods left, and pods not due (backoff, awaiting deletion). */
     private final Map<NodeTrack, int[]> roundDrainCounts = new LinkedHashMap<>();
@@ -796,7 +798,7 @@ public final class RotationEngine {
       if (options.once()) {
         limit = Math.min(limit, Math.max(1, policy.maxInFlight()));
       }
-      return started_ >= limit;
+      return started_ + starting >= limit;
     }
 
     private void startNodes() throws FreezeSignal, InterruptedException {
@@ -823,21 +825,19 @@ public final class RotationEngine {
       // counting them for every pending node made a round O(pending x nodes) on a 5,000-node cluster.
       long inFlight = inFlightNow;
       long available = availableNow;
+      List<NodeTrack> batch = new ArrayList<>();
       for (NodeTrack t : mayStart ? startOrder((int) (limit() - inFlightNow))
           : tracks.values().stream().filter(t -> t.state == NodeState.PENDING).toList()) {
         if (t.state != NodeState.PENDING) {
           continue;
         }
-        if (noMoreStarts()) {
-          return;
-        }
-        if (inFlight >= limit()) {
-          return;
+        if (noMoreStarts() || inFlight >= limit()) {
+          break;
         }
         if (lastDone != null && ports.clock().now().isBefore(lastDone.plus(policy.soak()))) {
           setDetail(t, "soaking: next node starts at " + lastDone.plus(policy.soak()) + " (soak "
               + seconds(policy.soak()) + " after the last node done)");
-          return;
+          break;
         }
         NodeInfo live = current.get(t.node);
         if (live == null) {
@@ -848,7 +848,8 @@ public final class RotationEngine {
         if (perZone > 0) {
           long inZone = tracks.values().stream()
               .filter(x -> x.state.inFlight() && x.instance.zone().equals(t.instance.zone()))
-              .count();
+              .count()
+              + batch.stream().filter(x -> x.instance.zone().equals(t.instance.zone())).count();
           if (inZone >= perZone) {
             // Another zone's node may go instead: that is what lets a zone-spread rotation run in parallel.
             setDetail(t, "waiting for zone " + t.instance.zone() + ": " + inZone + " node(s) in flight, limit "
@@ -869,24 +870,154 @@ public final class RotationEngine {
                 List.of("Ready schedulable nodes " + available + ", floor " + floor + " (start " + baselineAvailable
                     + " - maxUnavailable " + policy.maxUnavailable() + ")"));
           }
-          return;
+          break;
         }
         if (ports.clock().now().isBefore(t.notBefore)) {
           continue;
         }
-        try {
-          if (!startNode(t, live)) {
-            return;
-          }
-        } catch (ClusterException e) {
-          stepFailed(t, "start", e);
-          return;
-        }
-        if (t.state.inFlight()) {
-          inFlight++;
-          available -= liveIsCapacity ? 1 : 0;
+        // Counted as started for the decisions about the next ones; the I/O happens below, in parallel.
+        batch.add(t);
+        starting = batch.size();
+        inFlight++;
+        available -= liveIsCapacity ? 1 : 0;
+        if (batch.size() >= maxStartsPerRound()) {
+          break;
         }
       }
+      startBatch(batch);
+    }
+
+    /**
+     * At most this many nodes start in one round: starting a node costs a pod list and a cordon, and on a big
+     * cluster a round that started a whole wave of 200 one after the other kept every draining node waiting for
+     * its next eviction round meanwhile (with a scaled clock, longer than the drain timeout).
+     */
+    private int maxStartsPerRound() {
+      return Math.max(1, 4 * policy.speed().evictionParallelism());
+    }
+
+    /**
+     * Starts the nodes chosen this round: their pod lists (refused kinds freeze before any of them is cordoned),
+     * one gate decision, then the cordons, {@code speed.evictionParallelism} requests at a time; the answers are
+     * handled on the engine's thread in the chosen order.
+     */
+    private void startBatch(List<NodeTrack> batch) throws FreezeSignal {
+      starting = 0;
+      if (batch.isEmpty()) {
+        return;
+      }
+      List<NodeTrack> toList = batch.stream().filter(t -> !roundPodsOnNode.containsKey(t.node)).toList();
+      List<Object> listed = inParallel(toList, t -> ports.cluster().podsOnNode(t.node));
+      List<NodeTrack> ready = new ArrayList<>();
+      for (int i = 0; i < toList.size(); i++) {
+        Object r = listed.get(i);
+        if (r instanceof ClusterException e) {
+          stepFailed(toList.get(i), "start", e);
+        } else {
+          @SuppressWarnings("unchecked")
+          List<PodInfo> pods = (List<PodInfo>) r;
+          roundPodsOnNode.put(toList.get(i).node, pods);
+        }
+      }
+      for (NodeTrack t : batch) {
+        List<PodInfo> pods = roundPodsOnNode.get(t.node);
+        if (pods == null) {
+          continue; // its list failed: retried in a later round
+        }
+        List<String> refused = pods.stream()
+            .filter(p -> classifier.classify(p) == PodClassifier.Kind.REFUSE)
+            .map(classifier::refusal)
+            .toList();
+        if (!refused.isEmpty()) {
+          throw new FreezeSignal(ReasonCode.DRAIN_REFUSED,
+              "node " + t.node + " runs " + refused.size() + " pod(s) the policy forbids evicting; node left untouched",
+              refused);
+        }
+        ready.add(t);
+      }
+      if (ready.isEmpty() || !gateAllows("cordon " + ready.get(0).node
+          + (ready.size() > 1 ? " and " + (ready.size() - 1) + " more node(s)" : ""))) {
+        return;
+      }
+      List<Object> cordoned = inParallel(ready, t -> {
+        ports.cluster().cordon(t.node);
+        return Boolean.TRUE;
+      });
+      for (int i = 0; i < ready.size(); i++) {
+        NodeTrack t = ready.get(i);
+        Object r = cordoned.get(i);
+        if (r instanceof ClusterException e) {
+          if (e.kind() == ClusterException.Kind.NOT_FOUND) {
+            transition(t, NodeState.FAILED, "node disappeared before rotator cordoned it");
+          } else {
+            stepFailed(t, "start", e);
+          }
+          continue;
+        }
+        started_++;
+        t.stepFailures = 0;
+        t.drainStarted = ports.clock().now();
+        t.lastResync = t.drainStarted;
+        if (firstDrainAt == null) {
+          firstDrainAt = t.drainStarted;
+        }
+        transition(t, NodeState.CORDONED, "cordoned; draining");
+        // The node is no longer capacity: the next rounds count it so.
+        NodeInfo live = current.get(t.node);
+        if (live != null) {
+          current.put(t.node, new NodeInfo(live.name(), live.labels(), live.annotations(), live.kubeletVersion(),
+              live.providerId(), live.ready(), true, live.created(), live.taints()));
+        }
+        t.watch = ports.cluster().watchPodsOnNode(t.node);
+      }
+    }
+
+    /** A call per node of the engine's thread or the eviction pool; each answer or ClusterException, in order. */
+    private List<Object> inParallel(List<NodeTrack> nodes, ClusterCall call) {
+      List<Object> out = new ArrayList<>();
+      int parallelism = Math.min(policy.speed().evictionParallelism(), nodes.size());
+      if (parallelism <= 1) {
+        for (NodeTrack t : nodes) {
+          try {
+            out.add(call.apply(t));
+          } catch (ClusterException e) {
+            out.add(e);
+          }
+        }
+        return out;
+      }
+      java.util.concurrent.ExecutorService pool = evictionPool();
+      List<java.util.concurrent.Future<Object>> futures = new ArrayList<>();
+      for (NodeTrack t : nodes) {
+        futures.add(pool.submit(() -> {
+          try {
+            return call.apply(t);
+          } catch (ClusterException e) {
+            return e;
+          }
+        }));
+      }
+      for (int i = 0; i < futures.size(); i++) {
+        try {
+          out.add(futures.get(i).get());
+        } catch (java.util.concurrent.ExecutionException e) {
+          out.add(new ClusterException(ClusterException.Kind.RETRYABLE, "call for " + nodes.get(i).node + " failed: "
+              + e.getCause(), e.getCause()));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          futures.forEach(f -> f.cancel(true));
+          for (int j = i; j < futures.size(); j++) {
+            out.add(new ClusterException(ClusterException.Kind.RETRYABLE, "interrupted", e));
+          }
+          return out;
+        }
+      }
+      return out;
+    }
+
+    @FunctionalInterface
+    private interface ClusterCall {
+      Object apply(NodeTrack t);
     }
 
     /** The in-flight limit now: the adaptive one, or the configured maximum. */
@@ -939,6 +1070,21 @@ public final class RotationEngine {
           if (pods != null) {
             spread.addLoad(pods, classifier, load);
           }
+        }
+      }
+      // The candidates' pod lists that are missing or stale, fetched in parallel (64 one after the other cost
+      // seconds on a busy API server).
+      Instant now = ports.clock().now();
+      List<NodeTrack> stale = window.stream()
+          .filter(t -> t.orderPods == null || !now.isBefore(t.orderPodsAt.plus(ORDER_PODS_TTL)))
+          .filter(t -> !roundPodsOnNode.containsKey(t.node))
+          .toList();
+      List<Object> fetched = inParallel(stale, t -> ports.cluster().podsOnNode(t.node));
+      for (int i = 0; i < stale.size(); i++) {
+        if (fetched.get(i) instanceof List<?> l) {
+          @SuppressWarnings("unchecked")
+          List<PodInfo> pods = (List<PodInfo>) l;
+          roundPodsOnNode.put(stale.get(i).node, pods);
         }
       }
       List<NodeTrack> scouted = new ArrayList<>();
@@ -1008,7 +1154,7 @@ public final class RotationEngine {
     /**
      * A pending node's pods for ordering: listed at most every {@link #ORDER_PODS_TTL} (pods rarely land on an
      * outdated, tainted node; the PDB status that decides is read fresh every round). The pre-cordon checks
-     * of {@link #startNode} always use a list of this round.
+     * of {@link #startBatch} always use a list of this round.
      */
     private List<PodInfo> podsForOrder(NodeTrack t) {
       Instant now = ports.clock().now();
@@ -1107,45 +1253,6 @@ public final class RotationEngine {
     }
 
     /** Pre-checks, gates and cordons one node; false when the gate holds this round. */
-    private boolean startNode(NodeTrack t, NodeInfo live) throws FreezeSignal {
-        List<PodInfo> pods = roundPodsOnNode.containsKey(t.node)
-            ? roundPodsOnNode.get(t.node) : ports.cluster().podsOnNode(t.node);
-        List<String> refused = pods.stream()
-            .filter(p -> classifier.classify(p) == PodClassifier.Kind.REFUSE)
-            .map(classifier::refusal)
-            .toList();
-        if (!refused.isEmpty()) {
-          throw new FreezeSignal(ReasonCode.DRAIN_REFUSED,
-              "node " + t.node + " runs " + refused.size() + " pod(s) the policy forbids evicting; node left untouched",
-              refused);
-        }
-        if (!gateAllows("cordon " + t.node)) {
-          return false;
-        }
-        try {
-          ports.cluster().cordon(t.node);
-        } catch (ClusterException e) {
-          if (e.kind() == ClusterException.Kind.NOT_FOUND) {
-            transition(t, NodeState.FAILED, "node disappeared before rotator cordoned it");
-            return true;
-          }
-          throw e;
-        }
-        started_++;
-        t.stepFailures = 0;
-        t.drainStarted = ports.clock().now();
-        t.lastResync = t.drainStarted;
-        if (firstDrainAt == null) {
-          firstDrainAt = t.drainStarted;
-        }
-        transition(t, NodeState.CORDONED, "cordoned; draining");
-        // The node is no longer capacity: account for it before considering the next one this round.
-        current.put(t.node, new NodeInfo(live.name(), live.labels(), live.annotations(), live.kubeletVersion(),
-            live.providerId(), live.ready(), true, live.created(), live.taints()));
-        t.watch = ports.cluster().watchPodsOnNode(t.node);
-        return true;
-    }
-
     private void advance(NodeTrack t) throws FreezeSignal, InterruptedException {
       Instant now = ports.clock().now();
       switch (t.state) {
