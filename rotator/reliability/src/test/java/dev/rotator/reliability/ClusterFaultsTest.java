@@ -199,8 +199,9 @@ class ClusterFaultsTest {
     assertEquals("ROLLED_BACK", j.get("rotator").get("poolSwitchOutcome").asText(), context);
     assertEquals(0, j.get("disruptiveActionsAfterFreeze").asInt(), j.get("disruptiveActionsAfterFreezeDetails").toString());
     assertTrue(j.get("rollbackActions").asInt() > 0, context);
-    assertTrue(j.get("rollbackActionDetails").toString().contains("terminate instance"),
-        "the new pool's instances went: " + j.get("rollbackActionDetails"));
+    // rollbackActionDetails lists only the first 20 actions (cordons and evictions come first): the cloud's own
+    // record says whether the new pool's instances went.
+    assertTrue(liveInstances(j, "workers-b").isEmpty(), "the new pool's instances went: " + j.get("cloudInstances"));
     assertTrue(liveInstances(j, "workers-a").size() == 6, "the old pool serves again: " + j.get("cloudInstances"));
   }
 }

@@ -91,7 +91,15 @@ public final class SlackHttpEndpoint implements HttpHandler, AutoCloseable {
               .requestBody(new String(body, StandardCharsets.UTF_8))
               .remoteAddress(ex.getRemoteAddress().getAddress().getHostAddress())
               .build();
-      Request<?> req = parser.parse(raw);
+      Request<?> req;
+      try {
+        req = parser.parse(raw);
+      } catch (RuntimeException e) {
+        // A signed body Bolt cannot decode (broken percent-escapes): answer, change nothing.
+        LOG.warn("slack: refused a signed request Bolt could not parse: {}", Secret.describe(e));
+        send(ex, 400, "application/json", "{\"error\":\"malformed request\"}");
+        return;
+      }
       Response resp;
       try {
         resp = app.run(req);
