@@ -939,10 +939,22 @@ public final class RotationEngine {
           + (ready.size() > 1 ? " and " + (ready.size() - 1) + " more node(s)" : ""))) {
         return;
       }
-      List<Object> cordoned = inParallel(ready, t -> {
+      // NotReady nodes of the batch are cordoned before the others (notReadyFirst: they serve nothing, and "first"
+      // must hold for the requests too, not only for the order of the decisions).
+      List<NodeTrack> notReadyFirst = new ArrayList<>();
+      List<NodeTrack> others = new ArrayList<>();
+      for (NodeTrack t : ready) {
+        NodeInfo live = current.get(t.node);
+        (live != null && !live.ready() ? notReadyFirst : others).add(t);
+      }
+      ready = new ArrayList<>(notReadyFirst);
+      ready.addAll(others);
+      ClusterCall cordon = t -> {
         ports.cluster().cordon(t.node);
         return Boolean.TRUE;
-      });
+      };
+      List<Object> cordoned = new ArrayList<>(inParallel(notReadyFirst, cordon));
+      cordoned.addAll(inParallel(others, cordon));
       for (int i = 0; i < ready.size(); i++) {
         NodeTrack t = ready.get(i);
         Object r = cordoned.get(i);
@@ -1290,14 +1302,21 @@ public final class RotationEngine {
       if (t.watch == null) {
         t.watch = ports.cluster().watchPodsOnNode(t.node);
       }
-      if (!t.watch.synced()) {
+      boolean timingOut = Duration.between(t.drainStarted, now).compareTo(policy.drainTimeout()) > 0;
+      List<PodInfo> seen;
+      if (t.watch.synced()) {
+        seen = t.watch.pods();
+      } else if (timingOut || !now.isBefore(t.lastResync.plus(RESYNC_AFTER))) {
+        // The watch has not (re)synced for a while (its LIST keeps failing and the informer backs off): a drain
+        // must not depend on it, so read the pods with one LIST (spec.nodeName) now and then meanwhile.
+        t.lastResync = now;
+        seen = ports.cluster().podsOnNode(t.node);
+      } else {
         return;
       }
-      List<PodInfo> seen = t.watch.pods();
       boolean onlyTerminating = !seen.isEmpty() && seen.stream()
           .allMatch(p -> p.terminating() || classifier.classify(p) == PodClassifier.Kind.IGNORE);
-      boolean timingOut = Duration.between(t.drainStarted, now).compareTo(policy.drainTimeout()) > 0;
-      if ((onlyTerminating && !now.isBefore(t.lastResync.plus(RESYNC_AFTER))) || timingOut) {
+      if (t.watch.synced() && ((onlyTerminating && !now.isBefore(t.lastResync.plus(RESYNC_AFTER))) || timingOut)) {
         // A watch can miss a deletion (a stream re-opened across it): when only terminating pods are left for a
         // while, and before ever freezing on the drain timeout, compare with one fresh LIST (spec.nodeName).
         t.lastResync = now;
