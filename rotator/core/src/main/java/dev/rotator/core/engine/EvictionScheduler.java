@@ -1,9 +1,7 @@
 package dev.rotator.core.engine;
 
-import dev.rotator.core.model.LabelSelector;
 import dev.rotator.core.model.PdbInfo;
 import dev.rotator.core.model.PodInfo;
-import dev.rotator.core.model.PodRef;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -29,7 +27,8 @@ import java.util.Map;
  * Ready for longer than {@code unhealthyPodEviction.after} has shown none for at least that long, so the hostage
  * check of held pods ({@link #hostageCheckDue}) runs only for such PDBs, not for every budget that is merely busy.
  *
- * <p>Only the engine's thread uses it. Memory: the covering-PDB cache keeps only this round's candidates.
+ * <p>Only the engine's thread uses it. Which PDBs cover a pod comes from a {@link PdbMatcher} (it remembers only
+ * this round's candidates).
  */
 final class EvictionScheduler {
 
@@ -42,12 +41,7 @@ final class EvictionScheduler {
   /** A candidate not sent this round because {@code pdb} allows no (more) disruption now. */
   record Held(Candidate candidate, PdbInfo pdb) {}
 
-  private record Covering(Map<String, String> labels, List<String> pdbKeys) {}
-
-  /** PDB key (namespace/name) to selector, as of the last round: a change clears the covering cache. */
-  private Map<String, LabelSelector> selectors = Map.of();
-  private Map<String, List<PdbInfo>> byNamespace = Map.of();
-  private Map<PodRef, Covering> covering = new HashMap<>();
+  private final PdbMatcher matcher = new PdbMatcher();
   private final Map<String, Instant> lastOpen = new HashMap<>();
   private final Map<String, Instant> lastHostageCheck = new HashMap<>();
 
@@ -63,11 +57,10 @@ final class EvictionScheduler {
     }
     Map<String, PdbInfo> byKey = observe(pdbs, now);
     Map<String, Integer> budget = new HashMap<>();
-    Map<PodRef, Covering> next = new HashMap<>();
     List<Candidate> send = new ArrayList<>();
     List<Held> held = new ArrayList<>();
     for (Candidate c : ordered) {
-      List<String> keys = coveringKeys(c.pod(), next);
+      List<String> keys = matcher.keysOf(c.pod());
       if (keys.isEmpty() || !c.pod().ready()) {
         send.add(c);
         continue;
@@ -89,47 +82,22 @@ final class EvictionScheduler {
       }
       send.add(c);
     }
-    covering = next;
     return new Allocation(send, held);
   }
 
-  /** The PDBs (namespace/name) covering {@code pod}, from the cache when its labels are unchanged. */
-  private List<String> coveringKeys(PodInfo pod, Map<PodRef, Covering> next) {
-    Covering c = covering.get(pod.ref());
-    if (c == null || !c.labels().equals(pod.labels())) {
-      List<String> keys = new ArrayList<>(1);
-      for (PdbInfo pdb : byNamespace.getOrDefault(pod.ref().namespace(), List.of())) {
-        if (pdb.covers(pod)) {
-          keys.add(pdb.toString());
-        }
-      }
-      c = new Covering(pod.labels(), keys.isEmpty() ? List.of() : List.copyOf(keys));
-    }
-    next.put(pod.ref(), c);
-    return c.pdbKeys();
-  }
-
-  /** Indexes this round's PDBs by namespace and records which show a disruption to spare. */
+  /** Starts the round's matching and records which PDBs show a disruption to spare. */
   private Map<String, PdbInfo> observe(List<PdbInfo> pdbs, Instant now) {
     Map<String, PdbInfo> byKey = new HashMap<>();
-    Map<String, LabelSelector> sel = new HashMap<>();
-    Map<String, List<PdbInfo>> ns = new HashMap<>();
     for (PdbInfo pdb : pdbs) {
-      String key = pdb.toString();
-      byKey.put(key, pdb);
-      sel.put(key, pdb.selector());
-      ns.computeIfAbsent(pdb.namespace(), k -> new ArrayList<>()).add(pdb);
+      byKey.put(pdb.toString(), pdb);
       if (pdb.disruptionsAllowed() > 0) {
-        lastOpen.put(key, now);
+        lastOpen.put(pdb.toString(), now);
       }
     }
-    if (!sel.equals(selectors)) {
-      covering = new HashMap<>(); // a PDB came, went or changed its selector: match every pod again
-      lastOpen.keySet().retainAll(sel.keySet());
-      lastHostageCheck.keySet().retainAll(sel.keySet());
+    if (matcher.observe(pdbs)) {
+      lastOpen.keySet().retainAll(byKey.keySet());
+      lastHostageCheck.keySet().retainAll(byKey.keySet());
     }
-    selectors = sel;
-    byNamespace = ns;
     return byKey;
   }
 
@@ -155,6 +123,6 @@ final class EvictionScheduler {
 
   /** The covering-PDB cache size (tests: it keeps only the current candidates). */
   int cachedPods() {
-    return covering.size();
+    return matcher.cachedPods();
   }
 }

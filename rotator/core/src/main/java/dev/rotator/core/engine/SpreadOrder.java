@@ -1,11 +1,8 @@
 package dev.rotator.core.engine;
 
-import dev.rotator.core.model.LabelSelector;
 import dev.rotator.core.model.PdbInfo;
 import dev.rotator.core.model.PodInfo;
-import dev.rotator.core.model.PodRef;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -22,54 +19,20 @@ import java.util.Map;
  * nothing now) / capacity}. It picks the candidate with the smallest queue (then the smallest sum over its PDBs, then
  * the selection order), adds its pods to the in-flight load, and repeats for the free slots.
  *
- * <p>Only the engine's thread uses it. It remembers which PDBs cover which pod for the pods it was asked about in
- * the last round only, and matches a pod against the PDBs of its own namespace only.
+ * <p>Only the engine's thread uses it. Which PDBs cover a pod comes from a {@link PdbMatcher}.
  */
 final class SpreadOrder {
 
-  private Map<String, LabelSelector> selectors = Map.of();
-  private Map<String, List<PdbInfo>> byNamespace = Map.of();
-  private Map<String, PdbInfo> byKey = Map.of();
-  private Map<PodRef, Covering> covering = new HashMap<>();
-  private Map<PodRef, Covering> next = new HashMap<>();
-
-  private record Covering(Map<String, String> labels, List<String> keys) {}
+  private final PdbMatcher matcher = new PdbMatcher();
 
   /** Starts a round with this round's PDBs. */
   void observe(List<PdbInfo> pdbs) {
-    Map<String, LabelSelector> sel = new HashMap<>();
-    Map<String, List<PdbInfo>> ns = new HashMap<>();
-    Map<String, PdbInfo> keys = new HashMap<>();
-    for (PdbInfo pdb : pdbs) {
-      String key = pdb.toString();
-      sel.put(key, pdb.selector());
-      keys.put(key, pdb);
-      ns.computeIfAbsent(pdb.namespace(), k -> new ArrayList<>()).add(pdb);
-    }
-    covering = sel.equals(selectors) ? next : new HashMap<>();
-    next = new HashMap<>();
-    selectors = sel;
-    byNamespace = ns;
-    byKey = keys;
+    matcher.observe(pdbs);
   }
 
   /** The PDBs (namespace/name) covering {@code pod}. */
   List<String> keysOf(PodInfo pod) {
-    Covering c = next.get(pod.ref());
-    if (c == null) {
-      c = covering.get(pod.ref());
-    }
-    if (c == null || !c.labels().equals(pod.labels())) {
-      List<String> keys = new ArrayList<>(1);
-      for (PdbInfo pdb : byNamespace.getOrDefault(pod.ref().namespace(), List.of())) {
-        if (pdb.covers(pod)) {
-          keys.add(pdb.toString());
-        }
-      }
-      c = new Covering(pod.labels(), keys.isEmpty() ? List.of() : List.copyOf(keys));
-    }
-    next.put(pod.ref(), c);
-    return c.keys();
+    return matcher.keysOf(pod);
   }
 
   /** Adds, to {@code load}, the pods of {@code pods} that will wait on a PDB: Ready, not terminating, to evict. */
@@ -130,7 +93,7 @@ final class SpreadOrder {
 
   /** How many turns a further pod of PDB {@code key} would wait: pods ahead of it (and a closed budget) per slot. */
   private double queue(String key, Map<String, Integer> load) {
-    PdbInfo pdb = byKey.get(key);
+    PdbInfo pdb = matcher.pdb(key);
     if (pdb == null) {
       return 0;
     }
@@ -139,8 +102,8 @@ final class SpreadOrder {
     return (double) ahead / capacity;
   }
 
-  /** Pods whose PDB matches are remembered (tests: only the pods asked about in the last round). */
+  /** Pods whose PDB matches are remembered (tests: only the pods asked about in this round). */
   int cachedPods() {
-    return covering.size();
+    return matcher.cachedPods();
   }
 }
