@@ -1041,7 +1041,7 @@ public final class RotationEngine {
      * The pending nodes in the order to try them. With {@code drainabilityOrder} ({@link SpreadOrder}): NotReady
      * nodes first (with {@code notReadyFirst}), then, for the free slots, the candidates whose PDBs have the
      * least queue on the nodes already in flight, then everyone else in the selection order. The candidates are
-     * a window of at most {@link #ORDER_WINDOW_MAX} pending nodes spread over the whole pending list (pods of one
+     * a window of at most {@link #ORDER_WINDOW_MAX} (and twice the in-flight maximum) pending nodes spread over the whole pending list (pods of one
      * workload often sit on neighbouring nodes, so the next nodes in order tend to share PDBs): the nodes scouted
      * in earlier rounds, topped up by nodes at even intervals of the list. A candidate's pods are listed once per
      * {@link #ORDER_PODS_TTL}; the PDBs are read once per round, and only in a round where a node may start.
@@ -1136,7 +1136,9 @@ public final class RotationEngine {
      * among them.
      */
     private List<NodeTrack> orderWindow(List<NodeTrack> rest) {
-      int max = Math.min(rest.size(), ORDER_WINDOW_MAX);
+      // Twice the in-flight maximum (at least 4): a one-node-at-a-time policy has little to spread and would
+      // list 64 nodes' pods for it.
+      int max = Math.min(rest.size(), Math.min(ORDER_WINDOW_MAX, Math.max(4, 2 * policy.maxInFlight())));
       java.util.LinkedHashSet<NodeTrack> window = new java.util.LinkedHashSet<>();
       window.add(rest.get(0));
       for (NodeTrack t : rest) {
