@@ -508,43 +508,21 @@ public final class RotationEngine {
      */
     private void taintAll(List<String> nodes) throws InterruptedException {
       Taint taint = new Taint(RotationPolicy.OUTDATED_TAINT, "true", "PreferNoSchedule");
-      int parallelism = Math.min(policy.speed().evictionParallelism(), nodes.size());
-      List<java.util.concurrent.Future<?>> futures = new ArrayList<>();
-      java.util.concurrent.ExecutorService pool = parallelism > 1 ? evictionPool() : null;
-      ClusterException permanent = null;
-      for (String node : nodes) {
-        Runnable task = () -> ports.cluster().addTaint(node, taint);
-        if (pool == null) {
-          try {
-            task.run();
-          } catch (ClusterException e) {
-            if (e.kind() == ClusterException.Kind.PERMANENT) {
-              throw e;
-            }
-            info(node, "could not taint: " + e.getMessage());
-          }
-        } else {
-          futures.add(pool.submit(task));
-        }
+      List<Object> results = inParallel(nodes, node -> {
+        ports.cluster().addTaint(node, taint);
+        return Boolean.TRUE;
+      });
+      if (Thread.interrupted()) {
+        throw new InterruptedException();
       }
-      for (int i = 0; i < futures.size(); i++) {
-        try {
-          futures.get(i).get();
-        } catch (java.util.concurrent.ExecutionException e) {
-          if (e.getCause() instanceof ClusterException ce && ce.kind() != ClusterException.Kind.PERMANENT) {
-            info(nodes.get(i), "could not taint: " + ce.getMessage());
-          } else if (e.getCause() instanceof ClusterException ce) {
-            permanent = permanent == null ? ce : permanent;
-          } else if (e.getCause() instanceof RuntimeException re) {
-            futures.forEach(f -> f.cancel(true));
-            throw re;
+      ClusterException permanent = null;
+      for (int i = 0; i < nodes.size(); i++) {
+        if (results.get(i) instanceof ClusterException e) {
+          if (e.kind() == ClusterException.Kind.PERMANENT) {
+            permanent = permanent == null ? e : permanent;
           } else {
-            futures.forEach(f -> f.cancel(true));
-            throw new ClusterException(ClusterException.Kind.RETRYABLE, "taint failed: " + e.getCause(), e.getCause());
+            info(nodes.get(i), "could not taint: " + e.getMessage());
           }
-        } catch (InterruptedException e) {
-          futures.forEach(f -> f.cancel(true));
-          throw e;
         }
       }
       if (permanent != null) {
@@ -949,7 +927,7 @@ public final class RotationEngine {
       }
       ready = new ArrayList<>(notReadyFirst);
       ready.addAll(others);
-      ClusterCall cordon = t -> {
+      java.util.function.Function<NodeTrack, Object> cordon = t -> {
         ports.cluster().cordon(t.node);
         return Boolean.TRUE;
       };
@@ -984,14 +962,20 @@ public final class RotationEngine {
       }
     }
 
-    /** A call per node of the engine's thread or the eviction pool; each answer or ClusterException, in order. */
-    private List<Object> inParallel(List<NodeTrack> nodes, ClusterCall call) {
+    /**
+     * One call per item, {@code speed.evictionParallelism} at a time on the eviction pool (one after the other at
+     * 1); every call has finished when it returns. Each answer, or the ClusterException its call threw, in the
+     * items' order. Any other failure (a bug, an Error) is rethrown once every call has finished. Interrupted, the
+     * calls not yet answered are cancelled and answered with a RETRYABLE ClusterException, and the thread's
+     * interrupt flag is set again.
+     */
+    private <T> List<Object> inParallel(List<T> items, java.util.function.Function<T, Object> call) {
       List<Object> out = new ArrayList<>();
-      int parallelism = Math.min(policy.speed().evictionParallelism(), nodes.size());
+      int parallelism = Math.min(policy.speed().evictionParallelism(), items.size());
       if (parallelism <= 1) {
-        for (NodeTrack t : nodes) {
+        for (T item : items) {
           try {
-            out.add(call.apply(t));
+            out.add(call.apply(item));
           } catch (ClusterException e) {
             out.add(e);
           }
@@ -1000,36 +984,35 @@ public final class RotationEngine {
       }
       java.util.concurrent.ExecutorService pool = evictionPool();
       List<java.util.concurrent.Future<Object>> futures = new ArrayList<>();
-      for (NodeTrack t : nodes) {
+      for (T item : items) {
         futures.add(pool.submit(() -> {
           try {
-            return call.apply(t);
+            return call.apply(item);
           } catch (ClusterException e) {
             return e;
           }
         }));
       }
+      Throwable failure = null;
       for (int i = 0; i < futures.size(); i++) {
         try {
           out.add(futures.get(i).get());
         } catch (java.util.concurrent.ExecutionException e) {
-          out.add(new ClusterException(ClusterException.Kind.RETRYABLE, "call for " + nodes.get(i).node + " failed: "
-              + e.getCause(), e.getCause()));
+          failure = failure == null ? e.getCause() : failure;
+          out.add(null);
         } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
           futures.forEach(f -> f.cancel(true));
           for (int j = i; j < futures.size(); j++) {
             out.add(new ClusterException(ClusterException.Kind.RETRYABLE, "interrupted", e));
           }
-          return out;
+          Thread.currentThread().interrupt();
+          break;
         }
       }
+      if (failure != null) {
+        rethrow(failure);
+      }
       return out;
-    }
-
-    @FunctionalInterface
-    private interface ClusterCall {
-      Object apply(NodeTrack t);
     }
 
     /** The in-flight limit now: the adaptive one, or the configured maximum. */
