@@ -159,8 +159,13 @@ final class ModelWorld {
       store.freeze("MANUAL", "frozen by the property test", List.of(), "property-test");
       frozenAt = now;
     }
-    // Pods waiting for a node: schedule onto a Ready, schedulable node with room (fewest pods first).
-    for (PodInfo p : inner.pendingPods()) {
+    // Pods waiting for a node: schedule onto a Ready, schedulable node with room (fewest pods first). In a canonical
+    // order (workload, then name): replacements are created in the order evictions arrive from the engine's pool
+    // threads, and placing them in that order made a case's outcome depend on thread timing.
+    List<PodInfo> pending = new ArrayList<>(inner.pendingPods());
+    pending.sort(java.util.Comparator.comparing((PodInfo p) -> p.ref().namespace()).thenComparing(PodInfo::ownerName)
+        .thenComparing(p -> p.ref().name()));
+    for (PodInfo p : pending) {
       Optional<NodeInfo> target = inner.nodes().stream()
           .filter(n -> n.ready() && !n.unschedulable() && inner.podsOnNode(n.name()).size() < PODS_PER_NODE)
           .min((a, b) -> Integer.compare(inner.podsOnNode(a.name()).size(), inner.podsOnNode(b.name()).size()));
